@@ -1,0 +1,93 @@
+"""What a search returns: hits with their citation and answer highlights.
+
+`Hit.to_json()` is the one schema shared by `advieszoeker search --json`, the
+Gradio API endpoint and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.document import Document, Passage
+
+
+class QueryError(ValueError):
+    """The query cannot be searched; the message tells the user what to try."""
+
+
+class IndexNotReady(RuntimeError):
+    """No usable index; the message says how to build or rebuild it."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results; an empty tuple means no restriction on that field."""
+
+    sources: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+
+    def admits(self, document: Document) -> bool:
+        return (
+            (not self.sources or document.source in self.sources)
+            and (not self.authors or (document.author or "") in self.authors)
+            and (not self.kinds or (document.kind or "") in self.kinds)
+            and (not self.years or document.year in self.years)
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sources or self.authors or self.kinds or self.years)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A span of the passage text (offsets relative to the passage)."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    passage: Passage
+    document: Document
+    highlights: tuple[Highlight, ...] = ()
+    citation: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.passage
+        lines = [p.line_start, p.line_end] if p.line_start is not None else None
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "source": p.source,
+            "title": self.document.title,
+            "section": p.section_label,
+            "page": p.page,
+            "lines": lines,
+            "char_start": p.char_start,
+            "char_end": p.char_end,
+            "text": p.text,
+            "highlights": [h.to_json() for h in self.highlights],
+            "citation": self.citation,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    hits: tuple[Hit, ...]
+    mode: str = "hybrid"  # hybrid, keyword, dense, exact
+    notices: tuple[str, ...] = field(default=())  # e.g. "query truncated to 1000 characters"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [h.to_json() for h in self.hits]}

