@@ -4,6 +4,6 @@ Public API: `Searcher` (open once per process, then `search`), `Filters`,
 `SearchResponse`, `Hit`, `QueryError`, `IndexNotReady`, `build_index`.
 """
 
-from index.results import Filters, Highlight, Hit, IndexNotReady, QueryError, SearchResponse
+from index.results import AnswerSentence, Filters, Highlight, Hit, IndexNotReady, QueryError, SearchResponse
 
-__all__ = ["Filters", "Highlight", "Hit", "IndexNotReady", "QueryError", "SearchResponse"]
+__all__ = ["AnswerSentence", "Filters", "Highlight", "Hit", "IndexNotReady", "QueryError", "SearchResponse"]

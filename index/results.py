@@ -83,11 +83,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of the short answer: quoted from hit number `rank`, never generated."""
+
+    rank: int
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rank": self.rank, "text": self.text}
+
+
+@dataclass(frozen=True)
 class SearchResponse:
     query: str
     hits: tuple[Hit, ...]
     mode: str = "hybrid"  # hybrid, keyword, dense, exact
     notices: tuple[str, ...] = field(default=())  # e.g. "query truncated to 1000 characters"
+    # The two or three best answer sentences across the hits.
+    answer: tuple[AnswerSentence, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         return {"query": self.query, "results": [h.to_json() for h in self.hits]}
