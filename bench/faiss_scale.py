@@ -92,15 +92,18 @@ def measure(sizes: list[int], seed: int = 7) -> list[ScaleRow]:
             build_s = time.perf_counter() - t0
             memory = _rss_mb() - before
             found, times = _time_queries(index, queries)
+            hits = zip(planted, found, strict=True)
             if truth is None:
                 truth = found  # the flat index is exact
             rows.append(
                 ScaleRow(
-                    size=size, index=name, build_s=round(build_s, 2),
+                    size=size,
+                    index=name,
+                    build_s=round(build_s, 2),
                     latency_median_ms=round(float(np.median(times)), 3),
                     latency_p95_ms=round(float(np.percentile(times, 95)), 3),
                     recall_at_10=round(_recall(found, truth), 4),
-                    planted_at_10=round(float(np.mean([p in f for p, f in zip(planted, found)])), 4),
+                    planted_at_10=round(float(np.mean([p in f for p, f in hits])), 4),
                     memory_mb=round(max(memory, 0.0), 1),
                 )
             )
