@@ -38,6 +38,154 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
     ctx.obj = Settings.from_env(data_dir=data_dir)
 
 
+# --- ingest (the ingest stage) ----------------------------------------------
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--keep-missing",
+    is_flag=True,
+    help="Keep stored documents whose file is no longer in the folder.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@click.pass_obj
+def ingest_command(
+    settings: Settings, paths: tuple[Path, ...], as_json: bool, keep_missing: bool,
+    no_progress: bool,
+) -> None:
+    """Read PATHS (files or folders; default: the corpus folder) into the passage store.
+
+    Unchanged files are not processed again; a changed file's passages are
+    replaced; when a folder is ingested, documents whose file left the folder
+    are removed (unless --keep-missing). Exit status is non-zero only if
+    nothing usable was ingested.
+    """
+    import json
+
+    from ingest.pipeline import ingest_paths
+    from ingest.store import StoreError
+
+    try:
+        summary = ingest_paths(
+            settings, list(paths) or None, progress=not (no_progress or as_json),
+            keep_missing=keep_missing,
+        )
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for source, reason in summary.skipped:
+            click.echo(f"skipped {source}: {reason}", err=True)
+        for source, note in summary.notes:
+            click.echo(f"note {source}: {note}", err=True)
+        click.echo(
+            f"{len(summary.added)} added, {len(summary.updated)} updated, "
+            f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed, "
+            f"{len(summary.skipped)} skipped; {summary.documents} documents, "
+            f"{summary.passages} passages in {settings.db_path}"
+        )
+    if not summary.ok:
+        raise SystemExit(1)
+
+
+# --- index, search, eval (the search stage) ---------------------------------
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Ingest PATHS (files or folders; default: the corpus folder) and build the search index.
+
+    Unchanged files are skipped and unchanged passages are not embedded again,
+    so running it after editing one document is quick.
+    """
+    from app.search_cli import run_index
+
+    run_index(settings, list(paths))
+
+
+@cli.command("search")
+@click.argument("query", required=False)
+@click.option("-k", "--top", "k", type=click.IntRange(1, 100), default=None,
+              help="Number of results [default: 10].")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one a line.")
+@click.option("--doc", "docs", multiple=True, metavar="FILE", help="Only this document.")
+@click.option("--author", "authors", multiple=True, help="Only documents by this author.")
+@click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
+@click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
+@click.option("--mode", type=click.Choice(["auto", "hybrid", "keyword", "dense", "exact"]),
+              default="auto", show_default=True,
+              help='auto: exact-quote search for "quoted phrases", else hybrid.')
+@click.pass_obj
+def search_command(settings: Settings, query: str | None, k: int | None, as_json: bool,
+                   docs: tuple[str, ...], authors: tuple[str, ...], kinds: tuple[str, ...],
+                   years: tuple[int, ...], mode: str) -> None:  # fmt: skip
+    """Search the indexed documents for QUERY.
+
+    Without QUERY, reads one question per line from standard input and answers
+    each. Put a phrase in double quotes to find it literally:
+    advieszoeker search '"elke geïnvesteerde euro"'. Queries longer than the
+    maximum (1000 characters) are cut off with a notice on stderr.
+    """
+    from app.search_cli import run_search
+    from index.results import Filters
+
+    filters = Filters(sources=docs, authors=authors, kinds=kinds, years=years)
+    run_search(settings, query, k or settings.default_k, filters, mode, as_json)
+
+
+@cli.command("eval")
+@click.option("--questions", "questions_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("bench/questions.jsonl"), show_default=True)
+@click.option("--split", type=click.Choice(["all", "tune", "heldout"]), default="all",
+              show_default=True)
+@click.option("--methods", default="keyword,dense,hybrid", show_default=True,
+              help="Comma-separated: keyword, dense, hybrid.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def eval_command(settings: Settings, questions_path: Path, split: str, methods: str,
+                 as_json: bool) -> None:  # fmt: skip
+    """Print hit@1/5/10 and MRR@10 per method, question type and split."""
+    from app.search_cli import run_eval
+
+    run_eval(settings, questions_path, split, [m.strip() for m in methods.split(",")], as_json)
+
+
+# --- serve (the web app) ------------------------------------------------------
+
+
+@cli.command("serve")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="ADVIESZOEKER_HOST",
+    help="Interface to listen on; 0.0.0.0 exposes the app to your network.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=7860,
+    show_default=True,
+    envvar="ADVIESZOEKER_PORT",
+    help="Port to listen on.",
+)
+@click.pass_obj
+def serve_command(settings: Settings, host: str, port: int) -> None:
+    """Start the web app: search, short answers, citations and the document view.
+
+    It listens on 127.0.0.1 only, unless --host says otherwise. The search is
+    also available as the Gradio API endpoint `search` (see the README).
+    """
+    from app.web import serve
+
+    serve(settings, host=host, port=port, announce=click.echo)
+
+
 def main() -> None:
     cli()
 

@@ -132,9 +132,17 @@ class Store:
             db.execute(
                 f"INSERT INTO documents ({_DOC_COLS}) VALUES ({', '.join('?' * 11)})",
                 (
-                    document.source, document.doc_id, document.title, document.author,
-                    document.kind, document.year, document.addressee, document.url,
-                    document.pages, document.content_hash, document.cleaned,
+                    document.source,
+                    document.doc_id,
+                    document.title,
+                    document.author,
+                    document.kind,
+                    document.year,
+                    document.addressee,
+                    document.url,
+                    document.pages,
+                    document.content_hash,
+                    document.cleaned,
                 ),
             )
             db.executemany(
@@ -147,8 +155,15 @@ class Store:
             db.execute(
                 "UPDATE documents SET title=?, author=?, kind=?, year=?, addressee=?, url=? "
                 "WHERE source=?",
-                (document.title, document.author, document.kind, document.year,
-                 document.addressee, document.url, document.source),
+                (
+                    document.title,
+                    document.author,
+                    document.kind,
+                    document.year,
+                    document.addressee,
+                    document.url,
+                    document.source,
+                ),
             )
 
     def remove_document(self, source: str) -> None:
@@ -198,15 +213,33 @@ _PASSAGE_COLS = (
 def _document(row: tuple) -> Document:
     (source, _doc_id, title, author, kind, year, addressee, url, pages, chash, cleaned) = row
     return Document(
-        source=source, title=title, cleaned=cleaned, content_hash=chash, author=author,
-        kind=kind, year=year, addressee=addressee, url=url, pages=pages,
+        source=source,
+        title=title,
+        cleaned=cleaned,
+        content_hash=chash,
+        author=author,
+        kind=kind,
+        year=year,
+        addressee=addressee,
+        url=url,
+        pages=pages,
     )
 
 
 def _passage_row(p: Passage) -> tuple:
     return (
-        p.id, p.source, p.ordinal, p.kind, json.dumps(list(p.section), ensure_ascii=False),
-        p.text, p.char_start, p.char_end, p.page, p.line_start, p.line_end, p.footnote,
+        p.id,
+        p.source,
+        p.ordinal,
+        p.kind,
+        json.dumps(list(p.section), ensure_ascii=False),
+        p.text,
+        p.char_start,
+        p.char_end,
+        p.page,
+        p.line_start,
+        p.line_end,
+        p.footnote,
         json.dumps(list(p.cites)),
     )
 
@@ -214,7 +247,17 @@ def _passage_row(p: Passage) -> tuple:
 def _passage(row: tuple) -> Passage:
     (pid, source, ordinal, kind, section, text, start, end, page, l0, l1, fn, cites) = row
     return Passage(
-        id=pid, source=source, ordinal=ordinal, text=text, char_start=start, char_end=end,
-        section=tuple(json.loads(section)), kind=kind, page=page, line_start=l0,
-        line_end=l1, footnote=fn, cites=tuple(json.loads(cites)),
+        id=pid,
+        source=source,
+        ordinal=ordinal,
+        text=text,
+        char_start=start,
+        char_end=end,
+        section=tuple(json.loads(section)),
+        kind=kind,
+        page=page,
+        line_start=l0,
+        line_end=l1,
+        footnote=fn,
+        cites=tuple(json.loads(cites)),
     )

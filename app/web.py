@@ -1,0 +1,413 @@
+"""The web app: a Gradio page for searching and quoting, mounted in FastAPI.
+
+The page holds no search logic: every search goes to `index.Searcher`, opened
+once at start and shared. FastAPI serves the document view (`/doc/{id}`) next
+to the Gradio page, and Gradio exposes the search as the named API endpoint
+`search`, returning the same JSON as `advieszoeker search --json`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import gradio as gr
+from fastapi import FastAPI
+
+from app.docview import document_router
+from app.render import (
+    CardExtras,
+    render_overview,
+    render_query_error,
+    render_response,
+    render_welcome,
+)
+from app.state import MAX_K, FilterChoices, SearchState, clamp_k
+from index.results import Filters, Hit, QueryError, SearchResponse
+from ingest.document import Document, Passage
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+
+# Example questions per kind of user: what each comes to the corpus for.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "Beleidsadviseur": (
+        "Wat vraagt de SERV over duaal leren?",
+        "Welke maatregelen stelt de SERV voor tegen schooluitval?",
+    ),
+    "Journalist": (
+        "Hoeveel jongeren verlaten het onderwijs zonder kwalificatie?",
+        '"Vlaams Regeerakkoord"',
+    ),
+    "Leerkracht / schoolleider": (
+        "Hoe kunnen scholen en bedrijven samenwerken bij werkplekleren?",
+        "Wat betekent dubbele finaliteit?",
+    ),
+}
+
+# Runs in the browser before each search: the search goes into the page URL
+# (so the link can be shared), and the inputs pass on unchanged.
+URL_JS = """
+(q, k, exact, docs, authors, kinds, years) => {
+  const params = new URLSearchParams();
+  if (q && q.trim()) params.set('q', q);
+  if (k) params.set('k', String(k));
+  if (exact) params.set('exact', '1');
+  for (const d of docs || []) params.append('doc', d);
+  for (const a of authors || []) params.append('author', a);
+  for (const t of kinds || []) params.append('kind', t);
+  for (const y of years || []) params.append('year', y);
+  const query = params.toString();
+  window.history.replaceState(null, '', window.location.pathname + (query ? '?' + query : ''));
+  return [q, k, exact, docs, authors, kinds, years];
+}
+"""
+
+# Copy buttons of the result cards, by event delegation on the results
+# element (it survives re-renders). The clipboard API needs a secure context
+# (https or localhost); elsewhere the citation is shown selected to copy by hand.
+COPY_JS = """
+element.addEventListener('click', async (event) => {
+  const button = event.target.closest('button.az-copy');
+  if (!button) return;
+  const box = button.closest('.az-cite');
+  const area = box.querySelector('textarea');
+  const status = box.querySelector('.az-copy-status');
+  try {
+    if (!navigator.clipboard || !window.isSecureContext) throw new Error('no clipboard');
+    await navigator.clipboard.writeText(area.value);
+    status.textContent = 'Gekopieerd';
+    area.hidden = false;
+  } catch (err) {
+    area.hidden = false;
+    area.focus();
+    area.select();
+    status.textContent = 'Selecteer de tekst en kopieer met Ctrl+C';
+  }
+});
+"""
+
+
+class SearcherLike(Protocol):
+    """The part of `index.Searcher` the app uses."""
+
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "auto"
+    ) -> SearchResponse: ...
+    def documents(self) -> list[Document]: ...
+    def document(self, doc_id: str) -> Document | None: ...
+    def passages(self, source: str) -> list[Passage]: ...
+    def context(self, passage_id: str, radius: int = 1) -> list[Passage]: ...
+    def facets(self) -> dict[str, list]: ...
+    def cite(self, hit: Hit, sentence: str | None = None) -> str: ...
+
+
+class SearchService:
+    """The app's single door to the Searcher, plus what it shows that never changes.
+
+    The Searcher is shared by Gradio's worker threads and FastAPI's document
+    route; `index.Searcher` keeps everything it browses in memory and guards
+    its model with its own lock, so no lock is needed here.
+    """
+
+    def __init__(self, searcher: SearcherLike, settings: Settings) -> None:
+        self.searcher = searcher
+        self.settings = settings
+        documents = searcher.documents()
+        self.choices = FilterChoices.from_corpus(documents, searcher.facets())
+        counts = {d.source: len(searcher.passages(d.source)) for d in documents}
+        self.overview_html = render_overview(documents, counts)
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.searcher.document(doc_id)
+
+    def passages(self, source: str) -> list[Passage]:
+        return self.searcher.passages(source)
+
+    def extras(self, response: SearchResponse) -> dict[int, CardExtras]:
+        """Neighbouring passages and the ready-to-paste citation of every hit."""
+        out: dict[int, CardExtras] = {}
+        for hit in response.hits:
+            sentence = hit.highlights[0].text if hit.highlights else None
+            out[hit.rank] = CardExtras(
+                context=tuple(self.searcher.context(hit.passage.id, radius=1)),
+                quote_citation=self.searcher.cite(hit, sentence),
+            )
+        return out
+
+    def results_html(self, state: SearchState) -> str:
+        """Search and render; user errors become a short Dutch explanation, never a trace."""
+        started = time.perf_counter()
+        try:
+            response = self.searcher.search(
+                state.query, k=state.k, filters=state.filters(self.choices), mode=state.mode
+            )
+            extras = self.extras(response)
+        except QueryError as err:
+            return render_query_error(str(err))
+        except Exception:
+            log.exception("search failed for a query of %d characters", len(state.query))
+            return render_query_error(
+                "Er ging iets mis bij het zoeken. Probeer het opnieuw of met een andere vraag."
+            )
+        seconds = time.perf_counter() - started
+        return render_response(
+            response, extras, seconds, exact=state.exact, filtered=state.filtered
+        )
+
+    def search_json(
+        self,
+        query: str,
+        k: int = 10,
+        documents: list[str] | None = None,
+        authors: list[str] | None = None,
+        kinds: list[str] | None = None,
+        years: list[int] | None = None,
+        mode: str = "auto",
+    ) -> dict[str, Any]:
+        """The API: same objects as `advieszoeker search --json`."""
+        sources = tuple(self.choices.source_of(d) or d for d in documents or ())
+        filters = Filters(
+            sources=sources,
+            authors=tuple(authors or ()),
+            kinds=tuple(kinds or ()),
+            years=tuple(int(y) for y in years or ()),
+        )
+        try:
+            response = self.searcher.search(
+                query, k=clamp_k(k, self.settings.default_k), filters=filters, mode=mode
+            )
+        except (QueryError, ValueError) as err:  # the message says what to try
+            raise gr.Error(str(err)) from None
+        return response.to_json()
+
+
+def build_demo(service: SearchService) -> gr.Blocks:
+    """The page: search box, examples, filters, answer and result cards, overview."""
+    choices = service.choices
+    default_k = service.settings.default_k
+
+    with gr.Blocks(title="Advieszoeker — zoek en citeer SERV-adviezen") as demo:
+        gr.HTML(
+            "<header class='az-header'><h1>Advieszoeker</h1>"
+            "<p>Zoek en citeer in de adviezen en studies van de SERV over onderwijs en werk. "
+            "Elk antwoord komt letterlijk uit de documenten, met de bron erbij.</p></header>",
+            js_on_load=None,
+        )
+        with gr.Row(elem_classes="az-searchrow"):
+            query = gr.Textbox(
+                label="Uw vraag of citaat",
+                placeholder="Bijvoorbeeld: Wat vraagt de SERV over duaal leren?",
+                info='Tip: zet een letterlijk citaat tussen "aanhalingstekens" om precies '
+                "die woorden te vinden.",
+                scale=6,
+                lines=1,
+                max_lines=4,
+                autofocus=True,
+                elem_id="az-query",
+            )
+            button = gr.Button(
+                "Zoeken", variant="primary", scale=1, min_width=120, elem_id="az-search"
+            )
+        with gr.Row(elem_classes="az-options"):
+            exact = gr.Checkbox(
+                label="Exact citaat: zoek de letterlijke tekst",
+                value=False,
+                elem_id="az-exact",
+            )
+            k = gr.Slider(
+                1, MAX_K, value=default_k, step=1, label="Aantal resultaten", elem_id="az-k"
+            )
+        with gr.Accordion(
+            "Filters: document, auteur, soort, jaar", open=False, elem_id="az-filters"
+        ):
+            with gr.Row():
+                docs = gr.Dropdown(
+                    list(choices.documents), multiselect=True, label="Document", elem_id="az-doc"
+                )
+                authors = gr.Dropdown(
+                    list(choices.authors), multiselect=True, label="Auteur", elem_id="az-author"
+                )
+            with gr.Row():
+                kinds = gr.Dropdown(
+                    list(choices.kinds), multiselect=True, label="Soort", elem_id="az-kind"
+                )
+                years = gr.Dropdown(
+                    list(choices.years), multiselect=True, label="Jaar", elem_id="az-year"
+                )
+        example_buttons: list[tuple[gr.Button, str]] = []
+        gr.HTML("<h2 class='az-section'>Voorbeeldvragen</h2>", js_on_load=None)
+        with gr.Row(elem_classes="az-examples", equal_height=False):
+            for audience, questions in EXAMPLES.items():
+                with gr.Column(elem_classes="az-example-col", min_width=220):
+                    gr.HTML(f"<span class='az-audience'>{audience}</span>", js_on_load=None)
+                    for q in questions:
+                        button_ = gr.Button(
+                            q, size="sm", variant="secondary", elem_classes="az-example"
+                        )
+                        example_buttons.append((button_, q))
+        results = gr.HTML(render_welcome(), js_on_load=COPY_JS, elem_id="az-results", padding=False)
+        with gr.Accordion("Over de documenten", open=False, elem_id="az-overview"):
+            gr.HTML(service.overview_html, js_on_load=None)
+
+        inputs = [query, k, exact, docs, authors, kinds, years]
+
+        def run(
+            q: str,
+            k_value: float,
+            exact_value: bool,
+            doc_ids: list[str] | None,
+            author_values: list[str] | None,
+            kind_values: list[str] | None,
+            year_values: list[str] | None,
+        ) -> str:
+            state = SearchState(
+                query=q or "",
+                k=clamp_k(k_value, default_k),
+                exact=bool(exact_value),
+                doc_ids=tuple(doc_ids or ()),
+                authors=tuple(author_values or ()),
+                kinds=tuple(kind_values or ()),
+                years=tuple(str(y) for y in year_values or ()),
+            )
+            return service.results_html(state)
+
+        search_event = dict(
+            fn=run,
+            inputs=inputs,
+            outputs=results,
+            js=URL_JS,
+            api_visibility="private",
+            concurrency_id="search",
+            show_progress="minimal",
+        )
+        button.click(**search_event)
+        query.submit(**search_event)
+        for example_button, text in example_buttons:
+            example_button.click(
+                lambda text=text: (text, False),
+                outputs=[query, exact],
+                api_visibility="private",
+                queue=False,
+            ).then(**search_event)
+
+        def on_load(request: gr.Request) -> tuple[Any, ...]:
+            # Without a shared link, change nothing: whatever the user already
+            # typed while the page was loading stays.
+            if not request.query_params.get("q"):
+                return tuple(gr.skip() for _ in range(len(inputs) + 1))
+            state = SearchState.from_params(request.query_params, choices, default_k)
+            return (
+                state.query,
+                state.k,
+                state.exact,
+                list(state.doc_ids),
+                list(state.authors),
+                list(state.kinds),
+                list(state.years),
+                service.results_html(state),
+            )
+
+        demo.load(
+            on_load,
+            outputs=[*inputs, results],
+            api_visibility="private",
+            concurrency_id="search",
+        )
+        gr.api(
+            service.search_json,
+            api_name="search",
+            api_description=(
+                "Search the corpus. Returns {query, results: [...]} like "
+                "`advieszoeker search --json`."
+            ),
+            concurrency_id="search",
+        )
+    return demo
+
+
+def _theme() -> gr.themes.Base:
+    # Local system fonts only: the app must work without network access.
+    return gr.themes.Soft(
+        primary_hue="blue",
+        neutral_hue="slate",
+        font=[
+            "system-ui",
+            "-apple-system",
+            "Segoe UI",
+            "Roboto",
+            "Helvetica Neue",
+            "Arial",
+            "sans-serif",
+        ],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
+
+
+def create_app(searcher: SearcherLike, settings: Settings) -> FastAPI:
+    """FastAPI app with the document view and the Gradio page at `/`."""
+    service = SearchService(searcher, settings)
+    app = FastAPI(title="Advieszoeker", docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(document_router(service.document, service.passages))
+    demo = build_demo(service)
+    demo.queue(default_concurrency_limit=1)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="",
+        theme=_theme(),
+        css=(STATIC / "app.css").read_text(encoding="utf-8"),
+        footer_links=["api"],
+        ssr_mode=False,
+    )
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Open the Searcher once and serve until interrupted.
+
+    A missing or stale index, or a port in use, ends with one line that says
+    what to do (click.ClickException), never a traceback.
+    """
+    import click
+    import uvicorn
+
+    from index.results import IndexNotReady
+    from index.search import Searcher
+
+    announce(f"Loading the index from {settings.data_dir} ...")
+    try:
+        searcher = Searcher.open(settings)
+    except IndexNotReady as err:
+        raise click.ClickException(str(err)) from None
+    _check_port_free(host, port)
+    app = create_app(searcher, settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        announce(f"Listening on {host}: anyone who can reach this machine can search.")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    import click
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError as err:
+            raise click.ClickException(
+                f"Cannot listen on {host}:{port} ({err.strerror}). "
+                "Is the app already running? Choose another port with --port."
+            ) from None

@@ -1,0 +1,133 @@
+"""Load test: concurrent clients against the running app's `search` API.
+
+Bounded in count and time, loopback only. Records errors, latency and the
+server's memory before and after.
+
+    python -m bench.load --data-dir data [--clients 16] [--queries 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+from gradio_client import Client
+
+from bench.server import running_app
+
+# Past this growth of the server's resident memory across the run, the load
+# test reports a leak.
+MEMORY_GROWTH_BOUND_MB = 300.0
+
+
+@dataclass
+class LoadReport:
+    clients: int
+    queries: int
+    errors: int
+    wall_s: float
+    throughput_qps: float
+    latency_median_ms: float
+    latency_p95_ms: float
+    rss_before_mb: float
+    rss_after_mb: float
+    growth_bound_mb: float = MEMORY_GROWTH_BOUND_MB
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def memory_ok(self) -> bool:
+        return self.rss_after_mb - self.rss_before_mb <= self.growth_bound_mb
+
+
+def _rss_mb(pid: int) -> float:
+    proc = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
+
+
+def run_load(
+    url: str,
+    pid: int,
+    questions: list[str],
+    clients: int = 16,
+    total: int = 1000,
+    time_limit_s: float = 900,
+) -> LoadReport:
+    # Warm up once so the first measured query does not pay for lazy loading.
+    Client(url, verbose=False).predict(questions[0], 5, api_name="/search")
+    rss_before = _rss_mb(pid)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+    deadline = time.monotonic() + time_limit_s
+
+    def worker() -> None:
+        client = Client(url, verbose=False)
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            t0 = time.perf_counter()
+            try:
+                result = client.predict(questions[i % len(questions)], 5, api_name="/search")
+                if isinstance(result, str):
+                    result = json.loads(result)
+                if not isinstance(result, dict) or "results" not in result:
+                    raise ValueError(f"unexpected answer: {str(result)[:120]}")
+            except Exception as exc:  # every failure counts, whatever its kind
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(worker)
+    wall = time.perf_counter() - t0
+    done = len(latencies) + len(errors)
+    return LoadReport(
+        clients=clients,
+        queries=done,
+        errors=len(errors) + (total - done),
+        wall_s=round(wall, 1),
+        throughput_qps=round(done / wall, 1),
+        latency_median_ms=round(statistics.median(latencies), 1) if latencies else float("nan"),
+        latency_p95_ms=round(statistics.quantiles(latencies, n=20)[18], 1)
+        if len(latencies) > 20
+        else float("nan"),
+        rss_before_mb=round(rss_before, 1),
+        rss_after_mb=round(_rss_mb(pid), 1),
+        error_samples=errors[:5],
+    )
+
+
+def load_questions(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line)["question"] for line in f if line.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--questions", type=Path, default=Path("bench/questions.jsonl"))
+    args = parser.parse_args()
+    questions = load_questions(args.questions)
+    with running_app(args.data_dir) as (url, pid):
+        report = run_load(url, pid, questions, args.clients, args.queries)
+    print(json.dumps(asdict(report), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""Build the search index from the store: dense vectors, BM25, answer sentences.
+
+Embedding is the expensive part, so every vector is cached by the content hash
+of the text it embeds and the model's fingerprint (`cache/embeddings.sqlite`).
+Re-indexing after one document changed embeds only that document's new
+passages and sentences; `BuildReport` counts what was embedded and what came
+from the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.answers import is_answer_candidate, sentence_spans
+from index.dense import DenseIndex, choose_kind
+from index.keyword import BM25Index
+from index.manifest import Manifest, new_version_dir, publish
+from ingest.document import Document, Passage
+from ingest.settings import Settings
+from ingest.store import Store
+
+log = logging.getLogger(__name__)
+
+ROWS_FILE = "rows.json"
+SENTENCES_FILE = "sentences.npz"
+# What is embedded with each passage to give it context; see BENCHMARKS.md.
+CONTEXTS = ("none", "title", "section", "title+section")
+DEFAULT_CONTEXT = "title+section"
+
+
+class EmbedderLike(Protocol):
+    """The part of `index.model.Embedder` the index needs (a fake one in tests)."""
+
+    name: str
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    passages: int
+    sentences: int
+    passages_embedded: int  # passage vectors computed in this build
+    sentences_embedded: int
+    from_cache: int  # vectors (passages and sentences) reused from the cache
+    dense_kind: str
+    seconds: float
+    index_dir: Path
+
+    def summary(self) -> str:
+        return (
+            f"Indexed {self.passages} passages ({self.sentences} sentences) of "
+            f"{self.documents} documents in {self.seconds:.1f} s: embedded "
+            f"{self.passages_embedded} passages and {self.sentences_embedded} sentences, "
+            f"{self.from_cache} vectors from the cache; dense index {self.dense_kind}."
+        )
+
+
+def index_settings(settings: Settings) -> dict[str, object]:
+    """The settings an index depends on: a change in any of them needs a rebuild."""
+    return {"embed_context": embed_context(settings), "decompound": True}
+
+
+def embed_context(settings: Settings) -> str:
+    value = str(settings.extra.get("embed_context", DEFAULT_CONTEXT))
+    if value not in CONTEXTS:
+        raise ValueError(f"Unknown embed_context {value!r}; choose one of {', '.join(CONTEXTS)}.")
+    return value
+
+
+def passage_for_embedding(passage: Passage, document: Document | None, context: str) -> str:
+    """The text embedded for a passage: optionally led by its title and section path."""
+    parts: list[str] = []
+    if document is not None and "title" in context and document.title:
+        parts.append(document.title)
+    if "section" in context and passage.section:
+        parts.append(" › ".join(passage.section))
+    return "\n".join([" › ".join(parts), passage.text]) if parts else passage.text
+
+
+class EmbeddingCache:
+    """Vectors by (model fingerprint, text hash), in SQLite so writes are atomic."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fingerprint = fingerprint
+        self._db = sqlite3.connect(path)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (fingerprint TEXT, key TEXT, vector BLOB, "
+            "PRIMARY KEY (fingerprint, key))"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT key, vector FROM vectors WHERE fingerprint = ? AND key IN ({marks})",
+                [self.fingerprint, *chunk],
+            )
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(self.fingerprint, k, v.astype(np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def embed(
+        self, texts: Sequence[str], embedder: EmbedderLike, *, progress: bool
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for `texts` (cached ones reused) and how many were newly embedded."""
+        keys = [self.key(t) for t in texts]
+        found = self.get(sorted(set(keys)))
+        missing: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in found:
+                missing.setdefault(key, text)
+        if missing:
+            vectors = embedder.encode_passages(list(missing.values()), progress=progress)
+            new = dict(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+            self.put(new)
+            found.update(new)
+        dim = embedder.dimension
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        for row, key in enumerate(keys):
+            out[row] = found[key]
+        return out, len(missing)
+
+
+def build_index(
+    settings: Settings, store: Store, embedder: EmbedderLike, progress: bool = True
+) -> BuildReport:
+    """Embed (with the cache), build dense + keyword indexes, publish them atomically."""
+    started = time.perf_counter()
+    documents = {d.source: d for d in store.documents()}
+    passages = store.passages()
+    context = embed_context(settings)
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite", embedder.fingerprint)
+    try:
+        texts = [passage_for_embedding(p, documents.get(p.source), context) for p in passages]
+        log.info("Embedding %d passages", len(texts))
+        vectors, passages_new = cache.embed(texts, embedder, progress=progress)
+
+        # Answer sentences: embedded once here, so a query only needs a dot product.
+        spans = [sentence_spans(p.text) for p in passages]
+        offsets = np.zeros(len(passages) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(s) for s in spans])
+        flat = [(p.text[a:b], a, b) for p, ss in zip(passages, spans, strict=True) for a, b in ss]
+        # Fragments too short to be an answer (headings, list stubs) are not embedded.
+        eligible = [i for i, (t, _, _) in enumerate(flat) if is_answer_candidate(t)]
+        log.info("Embedding %d sentences", len(eligible))
+        embedded, sentences_new = cache.embed(
+            [flat[i][0] for i in eligible], embedder, progress=progress
+        )
+        sentence_vectors = np.zeros((len(flat), embedder.dimension), dtype=np.float32)
+        sentence_vectors[eligible] = embedded
+    finally:
+        cache.close()
+
+    kind = choose_kind(settings.dense_index, len(passages), settings.hnsw_threshold)
+    dense = DenseIndex.build(vectors.reshape(len(passages), embedder.dimension), kind)
+    keyword = BM25Index.build([passage_for_keywords(p, documents.get(p.source)) for p in passages])
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder = new_version_dir(settings.index_dir, stamp)
+    dense.save(folder)
+    keyword.save(folder)
+    (folder / ROWS_FILE).write_text(json.dumps([p.id for p in passages]), "utf-8")
+    np.savez(
+        folder / SENTENCES_FILE,
+        offsets=offsets,
+        spans=np.array([(a, b) for _, a, b in flat], dtype=np.int32).reshape(-1, 2),
+        vectors=sentence_vectors.astype(np.float16),
+    )
+    seconds = time.perf_counter() - started
+    report = BuildReport(
+        documents=len(documents),
+        passages=len(passages),
+        sentences=len(flat),
+        passages_embedded=passages_new,
+        sentences_embedded=sentences_new,
+        from_cache=len(passages) - passages_new + len(eligible) - sentences_new,
+        dense_kind=kind,
+        seconds=seconds,
+        index_dir=folder,
+    )
+    manifest = Manifest(
+        model_name=embedder.name,
+        model_fingerprint=embedder.fingerprint,
+        dimension=embedder.dimension,
+        passage_count=len(passages),
+        corpus_hash=store.corpus_hash(),
+        dense_kind=kind,
+        settings=index_settings(settings),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        build={
+            "seconds": round(seconds, 2),
+            "passages_embedded": passages_new,
+            "sentences_embedded": sentences_new,
+            "sentences": len(flat),
+        },
+    )
+    publish(settings.index_dir, folder, manifest)
+    log.info(report.summary())
+    return report
+
+
+def passage_for_keywords(passage: Passage, document: Document | None) -> str:
+    """BM25 sees the section headings too: a question often names the topic they state."""
+    if passage.section:
+        return " ".join(passage.section) + "\n" + passage.text
+    return passage.text

@@ -1,0 +1,205 @@
+"""Read corpus files (.txt, .pdf, .docx, .md) into source lines.
+
+Every problem a user can meet with a file becomes an `UnreadableFile` with a
+one-line reason that says what to do; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.lines import SourceLine, normalize_line, text_lines
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = (".txt", ".pdf", ".docx", ".md")
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be ingested; `str()` is the one-line reason and what to do."""
+
+
+SkippedFile = UnreadableFile
+
+
+@dataclass
+class RawDocument:
+    path: Path
+    lines: list[SourceLine]
+    content_hash: str  # of the file bytes
+    pages: int | None = None
+    encoding: str = "utf-8"
+    note: str | None = None  # e.g. "decoded as cp1252"
+
+
+def read_document(path: Path, *, max_file_mb: float = 50.0) -> RawDocument:
+    """Read one file; raises UnreadableFile with a one-line reason."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UnreadableFile(
+            f"unsupported file type {suffix or '(none)'}; convert it to {', '.join(SUPPORTED)}"
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_file_mb * 1024 * 1024:
+            raise UnreadableFile(
+                f"file is {size / 1024 / 1024:.1f} MB, over the {max_file_mb:g} MB limit; "
+                "split it or raise ADVIESZOEKER_MAX_FILE_MB"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UnreadableFile("file disappeared before it could be read; run ingest again") from exc
+    except PermissionError as exc:
+        raise UnreadableFile("no permission to read the file; check its permissions") from exc
+    except IsADirectoryError as exc:
+        raise UnreadableFile("is a folder, not a file") from exc
+    if not data.strip():
+        raise UnreadableFile("file is empty; remove it or replace it with the full document")
+    digest = hashlib.sha256(data).hexdigest()
+    if suffix == ".pdf":
+        lines, pages = _read_pdf(data)
+        return RawDocument(path, lines, digest, pages=pages)
+    if suffix == ".docx":
+        return RawDocument(path, _read_docx(data), digest)
+    text, encoding = decode_text(data)
+    note = f"decoded as {encoding}" if encoding != "utf-8" else None
+    lines = _markdown_lines(text) if suffix == ".md" else text_lines(text)
+    if not any(ln.stripped for ln in lines):
+        raise UnreadableFile("file has no text; remove it or replace it with the full document")
+    return RawDocument(path, lines, digest, encoding=encoding, note=note)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode text bytes: UTF-8 (with or without BOM), else cp1252, else latin-1.
+
+    Refuses binary data saved under a text extension.
+    """
+    if b"\x00" in data[:8192] or _binary_ratio(data[:8192]) > 0.1:
+        raise UnreadableFile(
+            "looks like a binary file, not text; export the document as .txt, .pdf or .docx"
+        )
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _binary_ratio(data: bytes) -> float:
+    if not data:
+        return 0.0
+    control = sum(1 for b in data if b < 32 and b not in (9, 10, 12, 13))
+    return control / len(data)
+
+
+def _read_pdf(data: bytes) -> tuple[list[SourceLine], int]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise UnreadableFile(
+                    "PDF is encrypted with a password; save an unprotected copy and ingest that"
+                )
+        pages = list(reader.pages)
+    except UnreadableFile:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableFile(
+            f"PDF is damaged or truncated ({type(exc).__name__}); download or export it again"
+        ) from exc
+    lines: list[SourceLine] = []
+    lineno = 0
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:
+            raise UnreadableFile(
+                f"PDF page {number} cannot be read ({type(exc).__name__}); "
+                "download or export it again"
+            ) from exc
+        first = True
+        for raw in text.split("\n"):
+            lineno += 1
+            line = normalize_line(raw)
+            if not line.strip():
+                continue
+            lines.append(SourceLine(line, lineno, page=number, new_page=first))
+            first = False
+        # A blank line between pages keeps the last line of one page apart.
+        lineno += 1
+    if not any(ln.stripped for ln in lines):
+        raise UnreadableFile(
+            "PDF has no text layer (a scan?); run OCR on it (e.g. ocrmypdf) and ingest the result"
+        )
+    return lines, len(pages)
+
+
+def _read_docx(data: bytes) -> list[SourceLine]:
+    import io
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise UnreadableFile(
+            "DOCX is damaged or not a Word document; open and save it again in Word"
+        ) from exc
+    lines: list[SourceLine] = []
+    for i, paragraph in enumerate(document.paragraphs, start=1):
+        text = normalize_line(paragraph.text)
+        if not text.strip():
+            lines.append(SourceLine(" ", i))
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = _heading_level(style)
+        if style.lower().startswith("list") and not re.match(r"^\s*[•\-–]", text):
+            text = "• " + text
+        lines.append(SourceLine(text, i, heading=level))
+        # Each Word paragraph is a block of its own.
+        lines.append(SourceLine(" ", i))
+    if not any(ln.stripped for ln in lines):
+        raise UnreadableFile("DOCX has no text; remove it or replace it with the full document")
+    return lines
+
+
+def _heading_level(style: str) -> int | None:
+    m = re.match(r"(?i)^(heading|kop)\s*(\d)$", style.strip())
+    if m:
+        return int(m.group(2))
+    if style.strip().lower() == "title":
+        return 1
+    return None
+
+
+def _markdown_lines(text: str) -> list[SourceLine]:
+    lines = []
+    for i, raw in enumerate(text.split("\n"), start=1):
+        line = normalize_line(raw)
+        m = re.match(r"^(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if m:
+            lines.append(SourceLine(m.group(2), i, heading=len(m.group(1))))
+            lines.append(SourceLine(" ", i))
+            continue
+        line = re.sub(r"^\s*[*+]\s+", "• ", line)
+        line = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), line)
+        lines.append(SourceLine(line, i))
+    return lines

@@ -1,0 +1,25 @@
+"""Shared fixtures: every test runs against its own data folder, never the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point ADVIESZOEKER_DATA at a temporary folder for every test."""
+    data_dir = tmp_path / "advieszoeker-data"
+    monkeypatch.setenv("ADVIESZOEKER_DATA", str(data_dir))
+    return data_dir
+
+
+@pytest.fixture
+def settings(isolated_data_dir: Path) -> Settings:
+    return Settings(data_dir=isolated_data_dir, corpus_dir=SEEDS)

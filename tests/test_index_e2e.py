@@ -1,0 +1,70 @@
+"""End to end: the real model on the real seeds, through `Searcher`.
+
+The model is built once into pytest's cache (shared with test_model.py) and
+the seeds' index lives there too, so its embedding cache makes reruns quick.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import Searcher, build_index
+from ingest import ingest_paths
+from ingest.settings import Settings
+from ingest.store import Store
+
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def searcher(request: pytest.FixtureRequest) -> Searcher:
+    from index.model import Embedder
+
+    model_settings = Settings(data_dir=Path(request.config.cache.mkdir("advieszoeker-model")))
+    embedder = Embedder.load(model_settings, progress=False)
+    settings = Settings(
+        data_dir=Path(request.config.cache.mkdir("advieszoeker-search-e2e")), corpus_dir=SEEDS
+    )
+    with Store.open(settings.db_path) as store:
+        ingest_paths(settings, [SEEDS], store=store, progress=False)
+        build_index(settings, store, embedder, progress=False)
+    opened = Searcher.open(settings, embedder=embedder)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        (
+            "Wie moet volgens de sociale partners de regie nemen over het duaal leren?",
+            "004_165c6d2ad255d495.txt",
+        ),
+        (
+            "Hoeveel jongeren verlaten het secundair onderwijs zonder diploma?",
+            "003_a453287e12c67ea4.txt",
+        ),
+        (
+            "What does the SERV advise about the programming requests for dual learning?",
+            "001_9a7f4dd358640069.txt",
+        ),
+    ],
+)
+def test_question_finds_its_document_in_top_3(
+    searcher: Searcher, question: str, source: str
+) -> None:
+    response = searcher.search(question, k=3)
+    assert source in [h.passage.source for h in response.hits]
+    assert response.hits[0].highlights and response.answer
+
+
+def test_exact_quote_in_the_seeds(searcher: Searcher) -> None:
+    # In the PDF text this phrase is broken over a line with a hyphen ("vroeg- tijdige").
+    response = searcher.search('"aantal vroegtijdige schoolverlaters blijft te hoog"')
+    assert response.mode == "exact"
+    assert response.hits[0].passage.source == "003_a453287e12c67ea4.txt"
+    assert response.hits[0].highlights

@@ -1,0 +1,219 @@
+"""Readers, bad input, the pipeline's update rules, the CLI, and the real seeds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import cli
+from ingest.pipeline import ingest_paths
+from ingest.readers import UnreadableFile, read_document
+from ingest.settings import Settings
+from ingest.store import Store
+from tests.conftest import DATA, SEEDS
+
+
+def _pdf(path: Path, pages: list[str]) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text)
+    pdf.output(str(path))
+    return path
+
+
+def test_pdf_with_page_numbers(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    _pdf(
+        folder / "a.pdf",
+        [
+            "De SERV vraagt meer middelen voor duaal leren.",
+            "Het tweede blad gaat over de arbeidsmarkt en de scholen.",
+        ],
+    )
+    summary = ingest_paths(settings, [folder], progress=False)
+    assert summary.added == ["a.pdf"]
+    with Store.open(settings.db_path) as store:
+        passages = store.passages("a.pdf")
+        doc = store.document("a.pdf")
+    assert doc.pages == 2
+    pages = {p.page for p in passages}
+    assert 1 in pages
+    for p in passages:
+        assert doc.cleaned[p.char_start : p.char_end] == p.text
+
+
+def test_docx_headings_from_styles(tmp_path: Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Aanbevelingen SERV", level=1)
+    d.add_paragraph("De SERV vraagt meer aandacht voor het beroepsonderwijs.")
+    path = tmp_path / "a.docx"
+    d.save(str(path))
+    raw = read_document(path)
+    from ingest.clean import clean_lines
+    from ingest.dehyphenate import Vocabulary
+
+    doc = clean_lines(raw.lines, Vocabulary())
+    body = [b for b in doc.blocks if b.kind == "paragraph"]
+    assert body[0].section == ("Aanbevelingen SERV",)
+
+
+def _encrypted_pdf(path: Path) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    plain = _pdf(path.with_name("plain.pdf"), ["Geheim advies."])
+    writer = PdfWriter()
+    for page in PdfReader(str(plain)).pages:
+        writer.add_page(page)
+    writer.encrypt("wachtwoord")
+    with path.open("wb") as fh:
+        writer.write(fh)
+    plain.unlink()
+    return path
+
+
+def _blank_pdf(path: Path) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.output(str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: _blank_pdf(p / "scan.pdf"), "no text layer"),
+        (lambda p: _encrypted_pdf(p / "locked.pdf"), "encrypted"),
+        (lambda p: _truncated(p / "cut.pdf"), "damaged or truncated"),
+        (lambda p: _write(p / "empty.txt", b""), "empty"),
+        (lambda p: _write(p / "bin.txt", bytes(range(256)) * 4), "binary"),
+        (lambda p: _write(p / "x.rtf", b"{\\rtf1}"), "unsupported"),
+    ],
+)
+def test_bad_input_is_skipped_with_reason(tmp_path: Path, make, reason: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(UnreadableFile, match=reason) as info:
+        read_document(path)
+    assert "\n" not in str(info.value)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _truncated(path: Path) -> Path:
+    full = _pdf(path.with_name("full.pdf"), ["Een volledig advies over duaal leren."])
+    data = full.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def test_oversize_and_vanished(tmp_path: Path) -> None:
+    big = _write(tmp_path / "big.txt", b"tekst " * 300_000)
+    with pytest.raises(UnreadableFile, match="over the"):
+        read_document(big, max_file_mb=1)
+    with pytest.raises(UnreadableFile, match="disappeared"):
+        read_document(tmp_path / "gone.txt")
+
+
+def test_cp1252_is_decoded_and_noted() -> None:
+    raw = read_document(DATA / "cp1252.txt")
+    assert raw.encoding == "cp1252"
+    assert "Café en crèche" in raw.lines[0].text
+
+
+def _corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(DATA / "serv_letter.txt", folder / "a.txt")
+    shutil.copy(SEEDS / "004_165c6d2ad255d495.txt", folder / "b.txt")
+    return folder
+
+
+def test_reingest_is_idempotent_then_update_and_remove(tmp_path: Path, settings: Settings) -> None:
+    folder = _corpus(tmp_path)
+    first = ingest_paths(settings, [folder], progress=False)
+    assert sorted(first.added) == ["a.txt", "b.txt"]
+    with Store.open(settings.db_path) as store:
+        ids = [p.id for p in store.passages()]
+    again = ingest_paths(settings, [folder], progress=False)
+    assert sorted(again.unchanged) == ["a.txt", "b.txt"] and not again.added
+    with Store.open(settings.db_path) as store:
+        assert [p.id for p in store.passages()] == ids
+    # A changed document has its passages replaced.
+    (folder / "a.txt").write_text("Een nieuw advies van de SERV over duaal leren.\n")
+    changed = ingest_paths(settings, [folder], progress=False)
+    assert changed.updated == ["a.txt"]
+    with Store.open(settings.db_path) as store:
+        assert [p.text for p in store.passages("a.txt")] == [
+            "Een nieuw advies van de SERV over duaal leren."
+        ]
+    # A duplicate is skipped; a removed file is removed (or kept with keep_missing).
+    shutil.copy(folder / "b.txt", folder / "c.txt")
+    (folder / "a.txt").unlink()
+    kept = ingest_paths(settings, [folder], progress=False, keep_missing=True)
+    assert kept.removed == [] and any("same content" in r for _, r in kept.skipped)
+    removed = ingest_paths(settings, [folder], progress=False)
+    assert removed.removed == ["a.txt"]
+    with Store.open(settings.db_path) as store:
+        assert store.passages("a.txt") == []
+
+
+def test_metadata_change_alone_updates_metadata(tmp_path: Path, settings: Settings) -> None:
+    folder = _corpus(tmp_path)
+    ingest_paths(settings, [folder], progress=False)
+    (folder / "metadata.toml").write_text(
+        '["b.txt"]\ntitle = "Duaal Leren"\nkind = "briefadvies"\n'
+    )
+    summary = ingest_paths(settings, [folder], progress=False)
+    assert summary.metadata_updated == ["b.txt"]
+    with Store.open(settings.db_path) as store:
+        assert store.document("b.txt").kind == "briefadvies"
+        assert store.document("a.txt").title == "Duaal Leren voor de toekomst"
+
+
+def test_cli_json_and_exit_status(tmp_path: Path, isolated_data_dir: Path) -> None:
+    folder = _corpus(tmp_path)
+    _write(folder / "leeg.txt", b"")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert sorted(data["added"]) == ["a.txt", "b.txt"]
+    assert data["skipped"][0]["file"] == "leeg.txt"
+    empty = tmp_path / "niets"
+    empty.mkdir()
+    _write(empty / "leeg.txt", b"")
+    bad = runner.invoke(cli, ["ingest", str(empty)])
+    assert bad.exit_code != 0
+    assert "skipped leeg.txt: file is empty" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_seed_spans_round_trip(settings: Settings) -> None:
+    """Every passage of the real seeds is exactly its span of the cleaned text."""
+    summary = ingest_paths(settings, [SEEDS], progress=False)
+    assert len(summary.added) == 5 and not summary.skipped
+    with Store.open(settings.db_path) as store:
+        for doc in store.documents():
+            passages = store.passages(doc.source)
+            assert passages
+            for p in passages:
+                assert doc.cleaned[p.char_start : p.char_end] == p.text
+                assert p.line_start is not None and p.line_start <= p.line_end
+                assert len(p.text.split()) <= settings.passage_max_words
+        assert store.document("004_165c6d2ad255d495.txt").kind == "briefadvies"
+        assert "Regeerakkoord" in store.document("004_165c6d2ad255d495.txt").cleaned

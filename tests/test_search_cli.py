@@ -1,0 +1,162 @@
+"""`advieszoeker index`, `search` and `eval` driven as a user would, with a fake model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from index_fixtures import FakeEmbedder, fill_store, fixture_settings
+
+from app.cli import cli
+from index import build_index
+
+RESULT_KEYS = {
+    "rank", "score", "source", "title", "section", "page", "lines", "char_start", "char_end",
+    "text", "highlights", "citation",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch) -> FakeEmbedder:
+    embedder = FakeEmbedder()
+    monkeypatch.setattr("index.model.Embedder.load", classmethod(lambda cls, *a, **k: embedder))
+    return embedder
+
+
+@pytest.fixture
+def data_dir(tmp_path, fake_model):
+    settings = fixture_settings(tmp_path)
+    with fill_store(settings) as store:
+        build_index(settings, store, fake_model, progress=False)
+    return settings.data_dir
+
+
+def run(data_dir, *args: str, input: str | None = None):
+    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], input=input)
+
+
+def _check_schema(line: str) -> dict:
+    data = json.loads(line)
+    assert set(data) == {"query", "results"}
+    for r in data["results"]:
+        assert set(r) == RESULT_KEYS
+        assert isinstance(r["rank"], int) and isinstance(r["score"], float)
+        assert r["lines"] is None or (
+            len(r["lines"]) == 2 and all(isinstance(x, int) for x in r["lines"])
+        )
+        for h in r["highlights"]:
+            assert r["text"][h["start"] : h["end"]] == h["text"]
+    return data
+
+
+def test_json_output_schema(data_dir) -> None:
+    result = run(data_dir, "search", "Hoe hoog is de werkdruk bij leraren?", "--json", "-k", "3")
+    assert result.exit_code == 0, result.output
+    (line,) = result.output.strip().splitlines()
+    data = _check_schema(line)
+    assert [r["rank"] for r in data["results"]] == [1, 2, 3]
+    assert data["results"][0]["source"] == "001_studie.txt"
+
+
+def test_batch_from_stdin_one_line_per_query(data_dir) -> None:
+    result = run(
+        data_dir, "search", "--json", input="werkdruk leraren\n\n“elke geïnvesteerde euro”\n"
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    exact = _check_schema(lines[1])
+    assert exact["results"][0]["highlights"][0]["text"] == "elke geïnves-\nteerde euro"
+
+
+def test_human_output_has_rank_title_place_marks_and_citation(data_dir) -> None:
+    result = run(data_dir, "search", "meerjarig financieringskader")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "1. Ambitieus beleid voor excellent praktijkgericht onderwijs" in out
+    assert "p. 13" in out and "»" in out and "«" in out
+    assert "Citeer: SERV (2025)." in out
+    assert "\x1b[" not in out  # no ANSI codes when not a terminal
+
+
+def test_filters_on_the_command_line(data_dir) -> None:
+    result = run(data_dir, "search", "leraar", "--json", "--kind", "studie", "--year", "2023")
+    sources = {r["source"] for r in json.loads(result.output)["results"]}
+    assert sources == {"001_studie.txt"}
+    result = run(data_dir, "search", "leraar", "--json", "--doc", "corpus/002_brief.txt")
+    assert {r["source"] for r in json.loads(result.output)["results"]} == {"002_brief.txt"}
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\x00\x01", "???"])
+def test_bad_query_clear_message_nonzero_exit(data_dir, query: str) -> None:
+    result = run(data_dir, "search", query)
+    assert result.exit_code != 0
+    assert "Error:" in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_overlong_query_truncated_with_notice(data_dir) -> None:
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(data_dir), "search", "werkdruk " * 400, "--json"]
+    )
+    assert result.exit_code == 0
+    assert "ingekort" in result.stderr
+    assert len(json.loads(result.stdout)["query"]) <= 1000
+
+
+def test_no_index_says_what_to_run(tmp_path) -> None:
+    result = run(tmp_path / "empty", "search", "werkdruk")
+    assert result.exit_code == 1
+    assert "make index" in result.output and "advieszoeker index" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_index_command_ingests_and_indexes(tmp_path, fake_model) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "advies.txt").write_text(
+        "Advies over werkbaar werk\n\nDe SERV vraagt meer aandacht voor de werkdruk van "
+        "leraren in het secundair onderwijs. Werkbaar werk is een gedeelde opdracht.\n",
+        "utf-8",
+    )
+    data = tmp_path / "data"
+    result = run(data, "index", str(corpus))
+    assert result.exit_code == 0, result.output
+    assert "Indexed" in result.output and "1 added" in result.output
+    again = run(data, "index", str(corpus))
+    assert "embedded 0 passages" in again.output
+    found = run(data, "search", "werkdruk leraren", "--json")
+    assert json.loads(found.output)["results"][0]["source"] == "advies.txt"
+
+
+def test_index_command_missing_path(tmp_path) -> None:
+    result = run(tmp_path / "data", "index", str(tmp_path / "nope"))
+    assert result.exit_code == 1 and "Not found" in result.output
+
+
+def test_eval_prints_the_metrics_table(data_dir, tmp_path) -> None:
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "q-001", "doc": "001_studie.txt", "type": "advisor", "lang": "nl",
+         "question": "Hoeveel werknemers hebben werkbaar werk?",
+         "quotes": ["38 procent van de werknemers"], "split": "tune"},
+        {"id": "q-002", "doc": "000_advies.txt", "type": "journalist", "lang": "nl",
+         "question": "elke geïnvesteerde euro komt terug",
+         "quotes": ["elke geinvesteerde euro in praktijkgericht onderwijs"], "split": "heldout"},
+    ]  # fmt: skip
+    questions.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    result = run(data_dir, "eval", "--questions", str(questions))
+    assert result.exit_code == 0, result.output
+    for word in (
+        "hit@1",
+        "MRR@10",
+        "keyword",
+        "dense",
+        "hybrid",
+        "split:heldout",
+        "type:journalist",
+    ):
+        assert word in result.output
+    result = run(data_dir, "eval", "--questions", str(questions), "--methods", "fuzzy")
+    assert result.exit_code == 1 and "choose from" in result.output
