@@ -52,7 +52,10 @@ def cli(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
 @click.option("--no-progress", is_flag=True, help="No progress bars.")
 @click.pass_obj
 def ingest_command(
-    settings: Settings, paths: tuple[Path, ...], as_json: bool, keep_missing: bool,
+    settings: Settings,
+    paths: tuple[Path, ...],
+    as_json: bool,
+    keep_missing: bool,
     no_progress: bool,
 ) -> None:
     """Read PATHS (files or folders; default: the corpus folder) into the passage store.
@@ -69,7 +72,9 @@ def ingest_command(
 
     try:
         summary = ingest_paths(
-            settings, list(paths) or None, progress=not (no_progress or as_json),
+            settings,
+            list(paths) or None,
+            progress=not (no_progress or as_json),
             keep_missing=keep_missing,
         )
     except StoreError as exc:
@@ -110,16 +115,26 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
 
 @cli.command("search")
 @click.argument("query", required=False)
-@click.option("-k", "--top", "k", type=click.IntRange(1, 100), default=None,
-              help="Number of results [default: 10].")
+@click.option(
+    "-k",
+    "--top",
+    "k",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="Number of results [default: 10].",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one a line.")
 @click.option("--doc", "docs", multiple=True, metavar="FILE", help="Only this document.")
 @click.option("--author", "authors", multiple=True, help="Only documents by this author.")
 @click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
 @click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
-@click.option("--mode", type=click.Choice(["auto", "hybrid", "keyword", "dense", "exact"]),
-              default="auto", show_default=True,
-              help='auto: exact-quote search for "quoted phrases", else hybrid.')
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "hybrid", "keyword", "dense", "exact"]),
+    default="auto",
+    show_default=True,
+    help='auto: exact-quote search for "quoted phrases", else hybrid.',
+)
 @click.pass_obj
 def search_command(settings: Settings, query: str | None, k: int | None, as_json: bool,
                    docs: tuple[str, ...], authors: tuple[str, ...], kinds: tuple[str, ...],
@@ -139,12 +154,22 @@ def search_command(settings: Settings, query: str | None, k: int | None, as_json
 
 
 @cli.command("eval")
-@click.option("--questions", "questions_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("bench/questions.jsonl"), show_default=True)
-@click.option("--split", type=click.Choice(["all", "tune", "heldout"]), default="all",
-              show_default=True)
-@click.option("--methods", default="keyword,dense,hybrid", show_default=True,
-              help="Comma-separated: keyword, dense, hybrid.")
+@click.option(
+    "--questions",
+    "questions_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("bench/questions.jsonl"),
+    show_default=True,
+)
+@click.option(
+    "--split", type=click.Choice(["all", "tune", "heldout"]), default="all", show_default=True
+)
+@click.option(
+    "--methods",
+    default="keyword,dense,hybrid",
+    show_default=True,
+    help="Comma-separated: keyword, dense, hybrid.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_obj
 def eval_command(settings: Settings, questions_path: Path, split: str, methods: str,

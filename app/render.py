@@ -262,22 +262,28 @@ def render_overview(documents: Sequence[Document], passage_counts: Mapping[str, 
     kinds = sorted({d.kind for d in documents if d.kind})
     total = sum(passage_counts.get(d.source, 0) for d in documents)
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "—")
+    # Page counts only exist for PDFs; the column goes when no document has one.
+    with_pages = any(d.pages is not None for d in documents)
     rows = "".join(
         "<tr>"
         f"<td><a href='{escape(doc_url(d))}' target='_blank' rel='noopener'>"
         f"{escape(d.title)}</a></td>"
         f"<td>{escape(d.author or '—')}</td><td>{escape(d.kind or '—')}</td>"
         f"<td>{d.year if d.year is not None else '—'}</td>"
-        f"<td class='az-num'>{d.pages if d.pages is not None else '—'}</td>"
-        f"<td class='az-num'>{passage_counts.get(d.source, 0)}</td>"
-        "</tr>"
+        + (
+            f"<td class='az-num'>{d.pages if d.pages is not None else '—'}</td>"
+            if with_pages
+            else ""
+        )
+        + f"<td class='az-num'>{passage_counts.get(d.source, 0)}</td></tr>"
         for d in sorted(documents, key=lambda d: (-(d.year or 0), d.title))
     )
+    pages_head = "<th class='az-num'>Pagina’s</th>" if with_pages else ""
     return (
         "<div class='az-overview'>"
         f"<p>{len(documents)} documenten · {total} passages · jaren {escape(span)} · "
         f"soorten: {escape(', '.join(kinds) or '—')}</p>"
         "<table><thead><tr><th>Document</th><th>Auteur</th><th>Soort</th><th>Jaar</th>"
-        "<th class='az-num'>Pagina’s</th><th class='az-num'>Passages</th></tr></thead>"
+        f"{pages_head}<th class='az-num'>Passages</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )

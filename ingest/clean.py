@@ -221,7 +221,9 @@ def _drop_furniture(lines: list[SourceLine], removed: Counter[str], urls: list[s
             removed["link debris"] += 1
         elif s in footers:
             removed["running footer"] += 1
-        elif residue[k] or _is_chart_label(s, residue, k):
+        elif (residue[k] and not _ends_sentence_on(lines, content_idx, k)) or _is_chart_label(
+            s, residue, k
+        ):
             removed["page numbers and chart residue"] += 1
         else:
             continue
@@ -230,6 +232,14 @@ def _drop_furniture(lines: list[SourceLine], removed: Counter[str], urls: list[s
         # The next content line now starts the page.
         if keep_page and k + 1 < len(content_idx):
             lines[content_idx[k + 1]].new_page = True
+
+
+def _ends_sentence_on(lines: list[SourceLine], content_idx: list[int], k: int) -> bool:
+    """Is this number line the end of a sentence ("… Schoolloopbanen van" / "2014.4")?"""
+    if k == 0 or len(lines[content_idx[k]].stripped) > 12:
+        return False
+    before = lines[content_idx[k - 1]].stripped.split()
+    return bool(before) and before[-1].lower() in _FUNCTION_WORDS
 
 
 def _is_residue(s: str) -> bool:
@@ -316,12 +326,17 @@ def _build_blocks(
             or (current.kind == "heading" and _heading_continues(current, s))
         ):
             _append(current, previous, ln, s, vocabulary, urls)
+            if current.kind == "heading" and _not_a_title(current):
+                current.kind = "paragraph"
         else:
             current = Block("paragraph", s, pieces=[(0, ln)])
             blocks.append(current)
         previous = ln
         gap_pending = False
     for block in blocks:
+        if block.kind == "heading" and _not_a_title(block):
+            # A numbered list item that looked like a heading on its first line.
+            block.kind = "paragraph"
         if block.kind == "heading":
             block.text = block.text.rstrip(" -–")
     return [b for b in blocks if b.text.strip()]
@@ -417,9 +432,13 @@ def _heading(
     """(level, title) if the line is a heading."""
     if ln.heading:
         return ln.heading, s
-    if not at_boundary or _SALUTATION.match(s) or _NOT_HEADING.match(s):
+    if _SALUTATION.match(s) or _NOT_HEADING.match(s):
         return None
     numbered = _NUMBERED_HEADING.match(s)
+    # "3.2 Sectoren duiden tekorten" is a heading even after a table row.
+    dotted = numbered is not None and "." in numbered.group(1) and len(s) < 0.8 * width
+    if not at_boundary and not dotted:
+        return None
     if numbered:
         number, dot, rest = numbered.groups()
         if (
@@ -444,7 +463,24 @@ def _heading(
         return None
     if _BULLET.match(s):
         return None
+    if ": " in s:
+        return None
+    # A sentence boundary inside ("… 2022-2023. Het advies …") is no title.
+    if re.search(r"[.!?] [A-ZÀ-Ý]", s):
+        return None
+    # As long as the next line: a full line of a narrower column, not a title.
+    if nxt and not lead_in and len(s) >= 0.95 * len(nxt):
+        return None
     return 0, s
+
+
+def _not_a_title(block: Block) -> bool:
+    """A "heading" that grew into a sentence: a numbered list item, a boxed example."""
+    if block.pieces and block.pieces[0][1].heading:
+        return False
+    numbered = _NUMBERED_HEADING.match(block.text)
+    title = numbered.group(3) if numbered else block.text
+    return len(title.split()) > 20 or bool(re.search(r"[.!?;] |: [A-ZÀ-Ý]", title))
 
 
 def _heading_continues(block: Block, s: str) -> bool:
@@ -454,7 +490,7 @@ def _heading_continues(block: Block, s: str) -> bool:
     return (
         (s[:1].islower() or s[:1] == "(")
         and len(s.split()) <= 6
-        and not _SENTENCE_END.search(s)
+        and (not _SENTENCE_END.search(s) or s.endswith("?"))
         and len(block.text.split()) < 14
     )
 
@@ -462,14 +498,17 @@ def _heading_continues(block: Block, s: str) -> bool:
 def _lost_hyphen(text: str, s: str, vocabulary: Vocabulary) -> bool:
     """A word broken over two lines whose hyphen the extraction lost: "competen" + "ties".
 
-    Only with strong evidence: neither part is a word of the corpus, the join is.
+    Only with strong evidence: the first part occurs nowhere else in the corpus
+    (the broken line itself counts once), and the join is much more frequent
+    than the second part alone.
     """
     left = re.search(r"(?<![\w-])([a-zà-ÿ]{2,})$", text)
     right = re.match(r"([a-zà-ÿ]{2,})(?![\w-])", s)
     if not left or not right:
         return False
     a, b = left.group(1), right.group(1)
-    return vocabulary.count(a) == 0 and vocabulary.count(b) == 0 and vocabulary.count(a + b) >= 2
+    joined = vocabulary.count(a + b)
+    return vocabulary.count(a) <= 1 and joined >= 2 and joined > 2 * vocabulary.count(b)
 
 
 def _append(

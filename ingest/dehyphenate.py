@@ -100,6 +100,9 @@ def join_hyphenated(left: str, right: str, vocabulary: Vocabulary) -> str:
     n_hyphened = vocabulary.count(hyphened) + vocabulary.count(piece + "-" + first)
     if n_hyphened > n_joined:
         return "-"
+    # Coordinated adjectives keep their hyphen: "praktisch-organisatorische".
+    if n_joined == 0 and re.search(r"isch$", piece) and vocabulary.count(first) > 0:
+        return "-"
     # No evidence either way: typesetters break words far more often than
     # they break at a real hyphen, so join.
     return ""

@@ -32,8 +32,9 @@ _ROMAN_NOTE = re.compile(r"^(" + "|".join(sorted(ROMANS, key=len, reverse=True))
 # A citation glued to the end of a word or after punctuation: "Vlaanderen3.", "gaan.1 ".
 _GLUED_DIGITS = re.compile(
     r"(?:(?<=[a-zà-ÿ)’”%])|(?<=[a-zà-ÿ)’”%][.,;:]))(\d{1,3})(?=[\s.,;:)!?]|$)"
-    r"|(?<=\d\.)(\d{1,3})(?=\s|$)"
+    r"|(?<=\d{4}\.)(\d{1,3})(?=\s|$)"
     r"|(?<=[A-Z])(\d{1,3})(?=[\s.,;:)!?]|$)"
+    r"|(?<=[.)’”] )(\d{1,3})(?= )"
 )
 
 
@@ -146,8 +147,14 @@ def strip_markers(lines: list[SourceLine], notes: list[Footnote], vocabulary: Vo
         out = []
         pos = 0
         for m in _GLUED_DIGITS.finditer(text):
-            number = int(m.group(1) or m.group(2) or m.group(3))
-            if m.group(3) and number != next_arabic:
+            number = int(m.group(1) or m.group(2) or m.group(3) or m.group(4))
+            if m.group(4) and (number != next_arabic or not arabic_known):
+                # Detached after a full stop ("inkomsten). 5  In …"): only the exact next
+                # number of a footnote that exists.
+                continue
+            if m.group(3) and (
+                number != next_arabic or vocabulary.count(_token_at(text, m.end())) >= 2
+            ):
                 # After a capital ("PAV24", but also "VKS3", "OK2"): only the exact next number.
                 continue
             ok = (
@@ -194,6 +201,12 @@ def strip_markers(lines: list[SourceLine], notes: list[Footnote], vocabulary: Vo
     return removed
 
 
+def _token_at(text: str, end: int) -> str:
+    """The word ending at `end` ("OK2" in "aanvragen OK2."), lowercased."""
+    m = re.search(r"[\w&]+$", text[:end])
+    return m.group(0).lower() if m else ""
+
+
 def _find_roman(text: str, label: str, vocabulary: Vocabulary) -> int | None:
     pattern = re.compile(
         r"(?<=[\w.,;:)’”%])" + label + r"(?=[\s.,;:)!?]|$)|(?<= )" + label + r"(?=[,;:)])"
@@ -203,6 +216,15 @@ def _find_roman(text: str, label: str, vocabulary: Vocabulary) -> int | None:
         if before[-1:] in ".,;:)’”% ":
             return m.start()
         stem = re.search(r"[\w’-]+$", before)
-        if stem and vocabulary.count(stem.group(0).lower()) > 0:
+        if stem and len(stem.group(0)) >= 3 and vocabulary.count(stem.group(0).lower()) > 0:
+            return m.start()
+        # The tail of a word broken over two lines ("mobili-" / "teitv,"): the
+        # fragment is no word, and neither is fragment + numeral.
+        if (
+            stem
+            and stem.start() == 0
+            and vocabulary.count(stem.group(0).lower()) == 0
+            and vocabulary.count(stem.group(0).lower() + label) == 0
+        ):
             return m.start()
     return None

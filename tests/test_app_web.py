@@ -6,14 +6,18 @@ tests/browser/ drive the same app on the real index.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fake_searcher import FakeSearcher, running_app
 from fastapi.testclient import TestClient
 from gradio_client import Client
 from starlette.datastructures import QueryParams
 
+from app.cli import cli
 from app.state import MAX_K, FilterChoices, SearchState
 from app.web import SearchService, create_app
 from ingest.settings import Settings
@@ -147,9 +151,9 @@ def test_too_long_query_shows_the_searchers_notice(service: SearchService) -> No
 def test_search_api_endpoint_with_gradio_client(searcher: FakeSearcher) -> None:
     with running_app(create_app(searcher, Settings())) as url:
         client = Client(url + "/", verbose=False)
-        assert "/search" in client.view_api(print_info=False, return_format="dict")[
-            "named_endpoints"
-        ]
+        assert (
+            "/search" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        )
         result = client.predict("duaal leren", 2, api_name="/search")
         assert result == searcher.search("duaal leren", k=2).to_json()
         filtered = client.predict(
@@ -159,3 +163,27 @@ def test_search_api_endpoint_with_gradio_client(searcher: FakeSearcher) -> None:
         assert {r["source"] for r in filtered["results"]} == {"payload.txt"}
         with pytest.raises(Exception, match="lege vraag"):
             client.predict("  ", 3, api_name="/search")
+
+
+def test_serve_without_an_index_says_how_to_build_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "empty"), "serve"])
+    assert result.exit_code == 1
+    assert "advieszoeker index" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_on_a_busy_port_says_what_to_do(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["--data-dir", str(tmp_path), "serve", "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert "--port" in result.output and "Traceback" not in result.output
+
+
+def test_serve_binds_to_loopback_by_default() -> None:
+    host = next(p for p in cli.commands["serve"].params if p.name == "host")
+    assert host.default == "127.0.0.1"

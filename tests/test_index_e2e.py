@@ -45,7 +45,7 @@ def searcher(request: pytest.FixtureRequest) -> Searcher:
             "004_165c6d2ad255d495.txt",
         ),
         (
-            "Hoeveel jongeren verlaten het secundair onderwijs zonder diploma?",
+            "Welk doel voor vroegtijdig schoolverlaten stond in het Pact 2020?",
             "003_a453287e12c67ea4.txt",
         ),
         (

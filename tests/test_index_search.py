@@ -143,3 +143,26 @@ def test_to_json_schema(searcher: Searcher) -> None:
         "rank", "score", "source", "title", "section", "page", "lines", "char_start",
         "char_end", "text", "highlights", "citation",
     }  # fmt: skip
+
+
+def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
+    import numpy as np
+
+    qvec = searcher.query_vector("werkdruk bij leraren")
+    rows = np.arange(len(searcher._passages))
+    best = searcher._best_sentence(rows, qvec)
+    for row in rows:
+        a, b = searcher._sent_offsets[row], searcher._sent_offsets[row + 1]
+        sims = [
+            float(searcher._sent_vectors[i] @ qvec)
+            for i in range(a, b)
+            if searcher._sent_eligible[i]
+        ]
+        assert best[row] == pytest.approx(max(sims) if sims else -np.inf, abs=1e-5)
+    # The large-corpus path (rescoring only the dense candidates) agrees on a small corpus.
+    full = searcher._dense_with_sentences(qvec, 5, None)
+    saved, searcher._passage_vectors = searcher._passage_vectors, None
+    try:
+        assert [r for r, _ in searcher._dense_with_sentences(qvec, 5, None)] == [r for r, _ in full]
+    finally:
+        searcher._passage_vectors = saved

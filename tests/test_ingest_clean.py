@@ -180,3 +180,38 @@ def test_cleaning_properties(paragraphs: list[str], width: int) -> None:
     for p in passages:
         assert doc.text[p.char_start : p.char_end] == p.text
         assert p.char_end in sentence_ends or p.char_end == len(doc.text.rstrip())
+
+
+def test_more_pdf_artifacts() -> None:
+    """Cases met in the seeds: a lost hyphen, coordinated adjectives, acronyms with digits."""
+    text = (
+        "De competenties en competenties zijn competenties voor de organisatorische arbeidsmarkt.\n"
+        "Ook het reflecteren over de eigen wensen en competen\n"
+        "ties telt. Het gaat om juridische en praktisch-\n"
+        "organisatorische aard, en om de aanvragen OK2. Ook OK2 duaal telt.\n"
+        "Vlaams onderzoek is het onderzoek van het Steunpunt van\n"
+        "2014.1\n"
+        "Het PAV1 is geen voetnoot. Dat bleek uit de proeven PAV2.\n"
+    )
+    text_with_notes = text + "\n \n1  Eerste noot.\n2  Tweede noot.\n"
+    doc = clean_lines(text_lines(text_with_notes), _vocab(text_with_notes))
+    body = " ".join(b.text for b in doc.blocks if b.kind != "footnote")
+    assert "eigen wensen en competenties telt." in body
+    assert "praktisch-organisatorische" in body
+    assert "de aanvragen OK2. Ook OK2 duaal" in body
+    assert "Steunpunt van 2014." in body
+    assert "Het PAV1 is geen voetnoot. Dat bleek uit de proeven PAV." in body
+    assert [n.footnote for n in doc.footnotes] == [1, 2]
+    assert [n.cited_by is not None for n in doc.footnotes] == [True, True]
+
+
+def test_running_footer_dropped() -> None:
+    page = "Dit is een zin die de pagina vult met tekst over het onderwijs en de arbeidsmarkt.\n"
+    text = (
+        " Eerste bladzijde\n" + page * 3 + "Negatief imago\n"
+        " Tweede bladzijde begint hier.\n" + page * 3 + "Negatief imago\n"
+        " Derde bladzijde begint hier.\n" + page
+    )
+    doc = clean_lines(text_lines(text), _vocab(text))
+    assert "Negatief imago" not in doc.text
+    assert doc.removed["running footer"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -39,14 +40,15 @@ def test_pdf_with_page_numbers(tmp_path: Path, settings: Settings) -> None:
             "Het tweede blad gaat over de arbeidsmarkt en de scholen.",
         ],
     )
-    summary = ingest_paths(settings, [folder], progress=False)
+    small = settings.with_(passage_min_words=2, passage_target_words=5)
+    summary = ingest_paths(small, [folder], progress=False)
     assert summary.added == ["a.pdf"]
     with Store.open(settings.db_path) as store:
         passages = store.passages("a.pdf")
         doc = store.document("a.pdf")
     assert doc.pages == 2
-    pages = {p.page for p in passages}
-    assert 1 in pages
+    by_page = {p.page: p.text for p in passages}
+    assert "duaal leren" in by_page[1] and "tweede blad" in by_page[2]
     for p in passages:
         assert doc.cleaned[p.char_start : p.char_end] == p.text
 
@@ -215,5 +217,25 @@ def test_seed_spans_round_trip(settings: Settings) -> None:
                 assert doc.cleaned[p.char_start : p.char_end] == p.text
                 assert p.line_start is not None and p.line_start <= p.line_end
                 assert len(p.text.split()) <= settings.passage_max_words
+            # Nothing invented: the passage's letters and digits, in order, are in its
+            # source lines (cleaning only removes: markers, debris, hyphens).
+            raw = (SEEDS / doc.source).read_text(encoding="utf-8").split("\n")
+            for p in passages:
+                source = _letters(" ".join(raw[p.line_start - 1 : p.line_end]))
+                assert _is_subsequence(_letters(p.text), source), (doc.source, p.ordinal)
+            # Footnotes are linked both ways.
+            notes = {p.footnote for p in passages if p.kind == "footnote"}
+            cited = {n for p in passages for n in p.cites}
+            assert cited <= notes
+            assert len(notes - cited) <= 1
         assert store.document("004_165c6d2ad255d495.txt").kind == "briefadvies"
         assert "Regeerakkoord" in store.document("004_165c6d2ad255d495.txt").cleaned
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^\w]", "", text).lower()
+
+
+def _is_subsequence(needle: str, haystack: str) -> bool:
+    it = iter(haystack)
+    return all(c in it for c in needle)
