@@ -21,15 +21,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from bench.server import running_app
+from bench.server import CHROMIUM, CHROMIUM_ARGS, running_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 QUESTIONS = Path(__file__).with_name("questions.jsonl")
 WARMUP = ("Wat vraagt de SERV over duaal leren?", "schooluitval", "werkplekleren")
 

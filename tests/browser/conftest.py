@@ -11,13 +11,11 @@ browser` installs it), driven by Playwright.
 from __future__ import annotations
 
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, SEEDS, cli, cli_env, free_port
+from app_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, SEEDS, cli, cli_env, running_app
 from playwright.sync_api import Browser, Page, sync_playwright
 
 
@@ -52,36 +50,9 @@ def seeds_data_dir(pytestconfig: pytest.Config) -> Path:
 @pytest.fixture(scope="session")
 def app_url(seeds_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`advieszoeker serve` on a free port; yields its base URL once it answers."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            cli("--data-dir", str(seeds_data_dir), "serve", "--port", str(port)),
-            cwd=ROOT,
-            env=cli_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 300
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the app exited early:\n{log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(url + "/", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"the app did not answer on {url}")
-                    time.sleep(0.5)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with running_app(seeds_data_dir, log_path=log_path) as (url, _pid):
+        yield url
 
 
 @pytest.fixture(scope="session")
