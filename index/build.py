@@ -25,7 +25,7 @@ import numpy as np
 from index.answers import is_answer_candidate, sentence_spans
 from index.dense import DenseIndex, choose_kind
 from index.keyword import BM25Index
-from index.manifest import Manifest, new_version_dir, publish
+from index.manifest import SNAPSHOT, Manifest, new_version_dir, publish
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 from ingest.store import Store
@@ -233,6 +233,7 @@ def build_index(
             "sentences": len(flat),
         },
     )
+    store.snapshot(folder / SNAPSHOT)
     publish(settings.index_dir, folder, manifest)
     log.info(report.summary())
     return report

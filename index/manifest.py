@@ -26,6 +26,8 @@ from index.results import IndexNotReady
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"
+# The copy of the store an index version was built from, and answers from.
+SNAPSHOT = "store.db"
 REBUILD = "Run `make index` or `advieszoeker index` to build the search index."
 
 

@@ -29,7 +29,7 @@ from index.citation import cite, cite_quote
 from index.dense import DenseIndex
 from index.fusion import fuse
 from index.keyword import BM25Index
-from index.manifest import REBUILD, Manifest, read_manifest
+from index.manifest import REBUILD, SNAPSHOT, Manifest, read_manifest
 from index.quotes import QuoteIndex, parse_query
 from index.results import (
     AnswerSentence,
@@ -160,11 +160,15 @@ class Searcher:
             raise IndexNotReady(
                 f"No documents have been indexed yet in {settings.data_dir}. {REBUILD}"
             )
+        folder, manifest = read_manifest(settings.index_dir)
+        # Search the snapshot of the store the index was built from: an ingest
+        # or an interrupted re-index changes the live store, never what the
+        # published index answers from.
+        snapshot = folder / SNAPSHOT
         try:
-            store = Store.open(settings.db_path, create=False)
+            store = Store.open(snapshot if snapshot.exists() else settings.db_path, create=False)
         except StoreError as exc:
             raise IndexNotReady(str(exc)) from exc
-        folder, manifest = read_manifest(settings.index_dir)
         # The store can be checked before the (slow) model load.
         why = manifest.mismatch(
             fingerprint=manifest.model_fingerprint,

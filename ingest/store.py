@@ -193,6 +193,19 @@ class Store:
     def passage_count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
 
+    def snapshot(self, path: Path) -> None:
+        """Write a consistent copy of the whole database to `path` (SQLite's online backup).
+
+        An index keeps the snapshot it was built from, so it answers from
+        exactly the passages it indexed while the live store is being changed.
+        """
+        target = sqlite3.connect(path)
+        try:
+            with target:
+                self._db.backup(target)
+        finally:
+            target.close()
+
     def corpus_hash(self) -> str:
         """Changes whenever any passage is added, removed or changed."""
         digest = hashlib.sha256()

@@ -54,7 +54,7 @@ def test_no_index_says_how_to_build(tmp_path) -> None:
         Searcher.open(settings, embedder=FakeEmbedder())
 
 
-def test_other_model_or_changed_store_is_refused(tmp_path) -> None:
+def test_other_model_is_refused_and_a_changed_store_does_not_leak_in(tmp_path) -> None:
     settings = fixture_settings(tmp_path)
     with fill_store(settings) as store:
         build_index(settings, store, FakeEmbedder(), progress=False)
@@ -62,7 +62,17 @@ def test_other_model_or_changed_store_is_refused(tmp_path) -> None:
         Searcher.open(settings, embedder=FakeEmbedder(version="2"))
     with fill_store(settings) as store:
         store.remove_document("002_brief.txt")
-    with pytest.raises(IndexNotReady, match="documents changed"):
+    # The published index answers from the snapshot it was built from, until rebuilt.
+    searcher = Searcher.open(settings, embedder=FakeEmbedder())
+    assert "002_brief.txt" in {d.source for d in searcher.documents()}
+    for hit in searcher.search("werkdruk", k=20).hits:
+        assert (
+            hit.document.cleaned[hit.passage.char_start : hit.passage.char_end] == hit.passage.text
+        )
+    searcher.close()
+    # A damaged snapshot is refused like any other damaged index file.
+    (current_version(settings.index_dir) / "store.db").write_bytes(b"geen database" * 100)
+    with pytest.raises(IndexNotReady, match="advieszoeker index"):
         Searcher.open(settings, embedder=FakeEmbedder())
 
 
