@@ -1,8 +1,8 @@
 """Dense search: FAISS inner product over L2-normalised passage vectors.
 
 Exact (`IndexFlatIP`) by default: for the corpora this tool is made for (a few
-thousand to a few hundred thousand passages) a flat scan takes milliseconds and
-is never wrong. Above `settings.hnsw_threshold` passages (200,000 by default;
+thousand to tens of thousands of passages) a flat scan takes milliseconds and
+is never wrong. Above `settings.hnsw_threshold` passages (100,000 by default;
 bench/faiss_scale.py measures where a flat scan stops being interactive) an
 HNSW graph keeps queries fast at a small recall cost.
 """

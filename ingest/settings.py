@@ -40,8 +40,9 @@ class Settings:
     torch_threads: int = 0  # 0: torch's default
 
     # Dense index: "flat" (exact) until the corpus passes the threshold, then HNSW.
+    # Exact search costs ~20 ms per 100k passages on 2 cores (BENCHMARKS.md).
     dense_index: str = "auto"
-    hnsw_threshold: int = 200_000
+    hnsw_threshold: int = 100_000
 
     # Queries.
     max_query_chars: int = 1000
