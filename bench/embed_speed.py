@@ -85,11 +85,12 @@ def seed_queries(passages: Sequence[str], n: int = 60) -> list[str]:
 
 
 def _latencies_ms(embedder: Embedder, queries: Sequence[str]) -> tuple[float, float]:
-    embedder.encode_queries([queries[0]])  # warm-up
+    # In the variant's own precision (the app embeds queries in float32).
+    embedder.encode_queries([queries[0]], embedder.precision)  # warm-up
     times = []
     for query in queries:
         started = time.perf_counter()
-        embedder.encode_queries([query])
+        embedder.encode_queries([query], embedder.precision)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
     return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]

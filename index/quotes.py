@@ -5,6 +5,9 @@ teerde euro". Both are reduced to their letters and digits ("elkegeinvesteerde
 euro" without spaces), compared, and the match is mapped back to offsets in
 the original passage text so it can be highlighted. A match must start and end
 at word boundaries, so "een" does not match inside "geen".
+
+The Searcher indexes whole documents, not passages: a quote that runs over a
+passage boundary is still found, and then shown in every passage it touches.
 """
 
 from __future__ import annotations
@@ -83,15 +86,15 @@ def normalise(text: str) -> tuple[str, list[int]]:
 
 @dataclass(frozen=True)
 class QuoteMatch:
-    row: int  # passage row in the index
-    start: int  # offsets in the passage text
+    row: int  # which of the indexed texts
+    start: int  # offsets in that text
     end: int
 
 
 class QuoteIndex:
-    """All passages normalised into one string, searched with str.find."""
+    """All texts normalised into one string, searched with str.find."""
 
-    _SEP = "|"  # never produced by normalise(), so no match crosses passages
+    _SEP = "|"  # never produced by normalise(), so no match crosses texts
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = list(texts)

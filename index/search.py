@@ -11,8 +11,10 @@ serves `search` calls from the CLI, the web app and the tests alike. Modes:
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
+import re
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -46,6 +48,7 @@ from ingest.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _NOTHING = "\x00"  # a filter value no document has
 
 MODES = ("auto", "hybrid", "keyword", "dense", "exact")
@@ -65,7 +68,9 @@ class Ranking:
     - RRF (k 10–60, dense weight 0.5–2): 0.62–0.65; weighted score fusion
       (dense 0.5–0.8): 0.64–0.67 -> weighted;
     - the best sentence counting in the dense score (sentence_weight 0.4–0.6):
-      0.67 -> 0.73–0.74; chosen 0.4 with dense weight 0.8 (tune 0.742).
+      0.67 -> 0.73–0.74; chosen 0.4 with dense weight 0.8 (tune 0.742);
+    - link-only passages out of the dense ranking: tune unchanged, held-out
+      0.749 -> 0.764.
 
     Each knob can be overridden through `settings.extra` for experiments.
     """
@@ -79,6 +84,19 @@ class Ranking:
     # + w × its best sentence's: a passage that answers in one sentence among
     # others is no longer diluted by them.
     sentence_weight: float = 0.4
+    # Passages with fewer words than this outside URLs (a footnote that is only
+    # a link) take no part in the dense ranking, where such texts sit close to
+    # every question; keyword search and exact quotes still find them.
+    min_prose_words: int = 1
+    # Experiments that did not earn their place (figures in bench/EXPERIMENTS.md),
+    # kept as knobs so they can be rerun; 0 switches each off.
+    # Pseudo-relevance feedback: the query vector moves towards the mean of the
+    # first ranking's top `prf_depth` passages, by `prf_weight`, and is ranked again.
+    prf_weight: float = 0.0
+    prf_depth: int = 3
+    # The keyword weight shrinks by (share of query terms the corpus knows) ** power,
+    # for questions (English, French) whose words the keyword index mostly lacks.
+    keyword_coverage_power: float = 0.0
 
 
 def clean_query(query: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
@@ -142,12 +160,19 @@ class Searcher:
             self._sent_spans = data["spans"]
             self._sent_vectors = data["vectors"].astype(np.float32)
         self._sent_eligible = np.any(self._sent_vectors != 0, axis=1)
+        self._dense_eligible: np.ndarray | None = None
+        if self.ranking.min_prose_words > 0:
+            self._dense_eligible = np.array(
+                [prose_words(p.text) >= self.ranking.min_prose_words for p in self._passages]
+            )
         self._passage_vectors = (
             self.dense.index.reconstruct_n(0, self.dense.size)
             if 0 < self.dense.size <= SENTENCE_SCAN_LIMIT
             else None
         )
         self._quotes: QuoteIndex | None = None
+        # Per document: passage start offsets and rows, in text order (for quotes).
+        self._spans: dict[str, tuple[list[int], list[int]]] = {}
         self._lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -264,8 +289,18 @@ class Searcher:
         if mode == "dense":
             return self.dense.search(qvec, depth, mask), qvec
         r = self.ranking
+        keyword_weight = r.keyword_weight
+        if r.keyword_coverage_power > 0:
+            keyword_weight *= self.keyword.coverage(text) ** r.keyword_coverage_power
+        weights = [r.dense_weight, keyword_weight]
         dense = self._dense_with_sentences(qvec, depth, mask)
-        fused = fuse([dense, keyword], [r.dense_weight, r.keyword_weight], r.fusion, r.rrf_k)
+        fused = fuse([dense, keyword], weights, r.fusion, r.rrf_k)
+        if r.prf_weight > 0 and fused and self._passage_vectors is not None:
+            top = [row for row, _ in fused[: r.prf_depth]]
+            moved = qvec + r.prf_weight * self._passage_vectors[top].mean(axis=0)
+            moved = (moved / np.linalg.norm(moved)).astype(np.float32)
+            dense = self._dense_with_sentences(moved, depth, mask)
+            fused = fuse([dense, keyword], weights, r.fusion, r.rrf_k)
         return fused, qvec
 
     def _dense_with_sentences(
@@ -278,6 +313,8 @@ class Searcher:
         candidates are rescored, so large corpora stay fast.
         """
         w = self.ranking.sentence_weight
+        if self._dense_eligible is not None:
+            mask = self._dense_eligible if mask is None else mask & self._dense_eligible
         if w <= 0:
             return self.dense.search(qvec, depth, mask)
         if self._passage_vectors is not None:
@@ -337,14 +374,15 @@ class Searcher:
     ) -> SearchResponse:
         quotes = self._quote_index()
         found: dict[int, list[Highlight]] | None = None
+        split = False
         for phrase in phrases:
             per_row: dict[int, list[Highlight]] = {}
             for m in quotes.find(phrase):
-                if mask is None or mask[m.row]:
-                    text_ = self._passages[m.row].text
-                    per_row.setdefault(m.row, []).append(
-                        Highlight(m.start, m.end, text_[m.start : m.end])
-                    )
+                parts = self._passages_quoting(self._sources[m.row], m.start, m.end)
+                split = split or len(parts) > 1
+                for row, highlight in parts:
+                    if mask is None or mask[row]:
+                        per_row.setdefault(row, []).append(highlight)
             if found is None:
                 found = per_row
             else:
@@ -365,6 +403,10 @@ class Searcher:
             document = self._documents[passage.source]
             hit = Hit(rank, 1.0, passage, document, highlights, cite(document, passage))
             hits.append((hit, self._enclosing_sentences(row, highlights)))
+        if split and found:
+            notices += (
+                "Het citaat loopt over de grens van twee passages; elk toont zijn deel ervan.",
+            )
         if len(ranked) > k:
             shown = "de eerste wordt" if k == 1 else f"de eerste {k} worden"
             notices += (f"{len(ranked)} passages bevatten de zin; {shown} getoond.",)
@@ -377,10 +419,31 @@ class Searcher:
         )
 
     def _quote_index(self) -> QuoteIndex:
+        """Whole documents, so that a quote running over a passage boundary is found."""
         with self._lock:
             if self._quotes is None:
-                self._quotes = QuoteIndex([p.text for p in self._passages])
+                self._quotes = QuoteIndex([self._documents[s].cleaned for s in self._sources])
+                for source, rows in self._by_source.items():
+                    in_text_order = sorted(rows, key=lambda r: self._passages[r].char_start)
+                    starts = [self._passages[r].char_start for r in in_text_order]
+                    self._spans[source] = (starts, in_text_order)
             return self._quotes
+
+    def _passages_quoting(self, source: str, start: int, end: int) -> list[tuple[int, Highlight]]:
+        """The passages that hold part of the document span [start, end), with that part."""
+        starts, rows = self._spans.get(source, ([], []))
+        parts = []
+        # Passages of a document do not overlap; walk back from the last one that starts
+        # before the end of the span.
+        for i in range(bisect.bisect_right(starts, end - 1) - 1, -1, -1):
+            passage = self._passages[rows[i]]
+            if passage.char_end <= start:
+                break
+            a = max(start, passage.char_start) - passage.char_start
+            b = min(end, passage.char_end) - passage.char_start
+            if any(ch.isalnum() for ch in passage.text[a:b]):
+                parts.append((rows[i], Highlight(a, b, passage.text[a:b])))
+        return parts[::-1]
 
     def _doc_order(self, row: int) -> tuple[str, int]:
         p = self._passages[row]
@@ -516,6 +579,14 @@ class Searcher:
         if sentence:
             return cite_quote(hit.document, hit.passage, sentence)
         return cite(hit.document, hit.passage)
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def prose_words(text: str) -> int:
+    """How many words a text has outside its URLs."""
+    return len(_WORD.findall(_URL.sub(" ", text)))
 
 
 def _ranking_overrides(settings: Settings) -> dict[str, object]:

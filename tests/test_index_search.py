@@ -40,6 +40,22 @@ def test_exact_quote_across_hyphen_with_highlight(searcher: Searcher) -> None:
     assert hit.passage.text[h.start : h.end] == "elke geïnves-\nteerde euro"
 
 
+def test_exact_quote_over_a_passage_boundary_shows_both_parts(searcher: Searcher) -> None:
+    response = searcher.search('"financieringskader voor de scholen. Leerwerkplekken in bedrijven"')
+    assert response.mode == "exact"
+    assert [(h.passage.source, h.passage.ordinal) for h in response.hits] == [
+        ("000_advies.txt", 1),
+        ("000_advies.txt", 2),
+    ]
+    assert [h.highlights[0].text for h in response.hits] == [
+        "financieringskader voor de scholen.",
+        "Leerwerkplekken in bedrijven",
+    ]
+    assert any("grens van twee passages" in n for n in response.notices)
+    # A phrase inside one passage is not reported as split.
+    assert not any("grens" in n for n in searcher.search('"voor de scholen"').notices)
+
+
 def test_exact_results_come_in_document_order(searcher: Searcher) -> None:
     response = searcher.search('"de"', k=10)
     order = [(h.passage.source, h.passage.ordinal) for h in response.hits]
@@ -166,3 +182,30 @@ def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
         assert [r for r, _ in searcher._dense_with_sentences(qvec, 5, None)] == [r for r, _ in full]
     finally:
         searcher._passage_vectors = saved
+
+
+def test_link_only_passage_stays_out_of_the_dense_ranking(tmp_path) -> None:
+    from index_fixtures import CORPUS
+
+    from index.search import prose_words
+
+    link = "https://leerpunt.be/leidraden"
+    assert prose_words(link) == 0 and prose_words(f"Zie {link}") == 1
+    corpus = [*CORPUS, ("003_links.txt", "Links", None, None, None, [((), 4, link)])]
+    settings = fixture_settings(tmp_path)
+    embedder = FakeEmbedder()
+    with fill_store(settings, corpus) as store:
+        build_index(settings, store, embedder, progress=False)
+    searcher = Searcher.open(settings, embedder=embedder)
+    try:
+        # The plain dense baseline puts it first for its own words; the hybrid's
+        # dense side leaves it out; keyword search and exact quotes still find it.
+        assert searcher.search(link, k=1, mode="dense").hits[0].passage.source == "003_links.txt"
+        qvec = searcher.query_vector(link)
+        dense_rows = [r for r, _ in searcher._dense_with_sentences(qvec, 10, None)]
+        assert all(searcher._passages[r].source != "003_links.txt" for r in dense_rows)
+        for query, mode in (("leidraden", "keyword"), ('"leerpunt.be/leidraden"', "auto")):
+            hit = searcher.search(query, k=1, mode=mode).hits[0]
+            assert hit.passage.source == "003_links.txt"
+    finally:
+        searcher.close()

@@ -340,8 +340,10 @@ def test_default_precision_agrees_with_fp32(
     assert embedder.precision == Settings().embed_precision
     cos = _cosines(embedder.encode_passages(passages), fp32_passage_vectors)
     assert cos.min() >= 0.999, cos
-    cos = _cosines(embedder.encode_queries(QUERIES), fp32.encode_queries(QUERIES))
-    assert cos.min() >= 0.999, cos
+    # Queries are always embedded in float32, whatever the passage precision.
+    np.testing.assert_allclose(
+        embedder.encode_queries(QUERIES), fp32.encode_queries(QUERIES), atol=1e-6
+    )
 
 
 @pytest.mark.e2e
