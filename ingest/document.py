@@ -26,7 +26,7 @@ class Document:
     source: str
     title: str
     cleaned: str
-    content_hash: str  # of the raw file bytes: unchanged file, no work
+    content_hash: str  # of the file bytes + cleaning version (pipeline.ingest_key): same, no work
     author: str | None = None
     kind: str | None = None  # advies, briefadvies, studie, ...
     year: int | None = None

@@ -100,7 +100,9 @@ def extract_footnotes(
             width
             and previous_gap
             and notes
-            and note_width
+            # Only where footnotes are set wider than the body (a smaller font):
+            # elsewhere a wide lower-case line after a gap is just body text.
+            and note_width > width
             and text[:1].islower()
             and len(text.strip()) > max(1.1 * width, 0.9 * note_width)
         ):

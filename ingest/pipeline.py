@@ -1,8 +1,10 @@
 """Ingest files into the store: read, clean, cut into passages, save.
 
 The rules, in one place:
-* An unchanged file (same bytes as stored) costs no work; if only its entry in
-  `metadata.toml` changed, only the metadata is updated.
+* An unchanged file (same bytes as stored, cut by the same cleaning and
+  passage sizes) costs no work; if only its entry in `metadata.toml` changed,
+  only the metadata is updated. A new CLEANING_VERSION or other passage sizes
+  re-clean every file once.
 * A changed file has its document and passages replaced in one transaction.
 * Ingesting a folder makes the store match it: documents whose file is no
   longer in any of the folders given are removed, with their passages
@@ -24,7 +26,7 @@ from tqdm import tqdm
 
 from ingest.clean import clean_lines
 from ingest.dehyphenate import Vocabulary
-from ingest.document import Document
+from ingest.document import Document, content_hash
 from ingest.metadata import METADATA_FILE, Metadata, MetadataError, guess_title, load_metadata
 from ingest.passages import PassageSizes, build_passages
 from ingest.readers import SUPPORTED, RawDocument, UnreadableFile, read_document
@@ -32,6 +34,10 @@ from ingest.settings import Settings
 from ingest.store import Store
 
 log = logging.getLogger(__name__)
+
+# Raise when cleaning or passage cutting changes its output for the same file,
+# so that stores built by an earlier version are re-cleaned on the next ingest.
+CLEANING_VERSION = 2
 
 
 @dataclass
@@ -149,7 +155,8 @@ def ingest_paths(
         )
         for cand, raw in tqdm(raws, desc="Cleaning", unit="doc", disable=not progress):
             previous = stored.get(cand.source)
-            if previous == raw.content_hash:
+            key = ingest_key(raw.content_hash, sizes)
+            if previous == key:
                 old = store.document(cand.source)
                 if old is not None and _metadata_changed(old, cand.metadata):
                     store.update_metadata(_with_metadata(old, cand.metadata))
@@ -168,7 +175,7 @@ def ingest_paths(
                 source=cand.source,
                 title=meta.title or guess_title(cleaned, cand.path.stem),
                 cleaned=cleaned.text,
-                content_hash=raw.content_hash,
+                content_hash=key,
                 author=meta.author,
                 kind=meta.kind,
                 year=meta.year,
@@ -192,6 +199,15 @@ def ingest_paths(
         if own_store:
             store.close()
     return summary
+
+
+def ingest_key(file_hash: str, sizes: PassageSizes) -> str:
+    """What decides whether a stored document is still up to date: the file's
+    bytes, the cleaning version and the passage sizes."""
+    return content_hash(
+        f"{file_hash}|clean-{CLEANING_VERSION}|{sizes.min_words}-{sizes.target_words}-"
+        f"{sizes.max_words}"
+    )
 
 
 def _metadata_changed(doc: Document, meta: Metadata) -> bool:

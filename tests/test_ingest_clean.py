@@ -215,3 +215,47 @@ def test_running_footer_dropped() -> None:
     doc = clean_lines(text_lines(text), _vocab(text))
     assert "Negatief imago" not in doc.text
     assert doc.removed["running footer"] == 2
+
+
+def _pdf_text(lines: list[str]) -> str:
+    """Lines as the seeds have them: each followed by a blank line."""
+    return "".join(f"{line}\n\n" for line in lines)
+
+
+_NARROW_BODY = [
+    "De cijfers rond vroegtijdig schoolverlaten zijn",
+    "alarmerend. In het bijzonder in het arbeids-",
+    "marktgericht onderwijs verlaten te veel leer-",
+    "lingen de schoolbanken voor ze een opleiding",
+    "in het secundair onderwijs afgerond hebben. De",
+    "Stichting wil bijdragen aan kwaliteitsvol on-",
+    "derwijs, waarin alle kinderen en jongeren hun",
+    "talenten kunnen ontplooien. Het aandeel leer-",
+    "lingen dat een STEM-opleiding volgt in richtingen",
+]
+
+
+def test_footnote_continues_after_a_gap_only_in_its_smaller_font() -> None:
+    tail = ["met een dubbele en arbeidsmarktfinaliteit, zit sinds", "tien jaar in dalende lijn."]
+    # Narrow columns whose notes are no wider than the body: a wide lower-case
+    # line after a gap continues the body sentence.
+    note = "1  Zie bv. de infosessie over ecosystemen."
+    narrow = _pdf_text([*_NARROW_BODY[:4], note, " ", *_NARROW_BODY[4:], " ", *tail])
+    doc = clean_lines(text_lines(narrow), _vocab(narrow))
+    (footnote,) = doc.footnotes
+    assert footnote.text == "Zie bv. de infosessie over ecosystemen."
+    assert "volgt in richtingen met een dubbele en arbeidsmarktfinaliteit, zit sinds tien" in (
+        doc.text
+    )
+    # Notes set in a smaller font (wider lines than the body): a note that runs on
+    # to the next page continues there, after a gap, in its own wide lines.
+    wide_note = [
+        "1  Leerlingen die hun loopbaan startten in 1B, doen het over de hele lijn minder goed",
+        "in de peilingsproeven voor het Project Algemene Vakken in de derde graad. Zie resultaten",
+    ]
+    run_on = "van de peilingsproeven PAV in 3de graad BSO, pag. 23, met een overzicht per school"
+    wide = _pdf_text([*_NARROW_BODY[:4], *wide_note, " ", *_NARROW_BODY[4:], " ", run_on])
+    doc = clean_lines(text_lines(wide), _vocab(wide))
+    (footnote,) = doc.footnotes
+    assert footnote.text.endswith("Zie resultaten " + run_on)
+    assert "peilingsproeven PAV" not in " ".join(b.text for b in doc.blocks if b.kind != "footnote")

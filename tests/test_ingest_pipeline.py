@@ -145,6 +145,22 @@ def _corpus(tmp_path: Path) -> Path:
     return folder
 
 
+def test_new_cleaning_or_passage_sizes_reclean_unchanged_files(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from ingest import pipeline
+
+    folder = _corpus(tmp_path)
+    assert sorted(ingest_paths(settings, [folder], progress=False).added) == ["a.txt", "b.txt"]
+    smaller = dataclasses.replace(settings, passage_min_words=10, passage_target_words=20)
+    assert sorted(ingest_paths(smaller, [folder], progress=False).updated) == ["a.txt", "b.txt"]
+    assert sorted(ingest_paths(smaller, [folder], progress=False).unchanged) == ["a.txt", "b.txt"]
+    monkeypatch.setattr(pipeline, "CLEANING_VERSION", pipeline.CLEANING_VERSION + 1)
+    assert sorted(ingest_paths(smaller, [folder], progress=False).updated) == ["a.txt", "b.txt"]
+
+
 def test_reingest_is_idempotent_then_update_and_remove(tmp_path: Path, settings: Settings) -> None:
     folder = _corpus(tmp_path)
     first = ingest_paths(settings, [folder], progress=False)
