@@ -199,3 +199,10 @@ def run_eval(
         click.echo(
             f"latency {method:<8} median {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms"
         )
+    click.echo("")
+    for method in result.answers:
+        rates = result.answer_rates(method)
+        click.echo(
+            f"answers {method:<8} gold quote marked {rates['in_marked']:.0%}, in the short "
+            f"answer {rates['in_short_answer']:.0%} (of {rates['found']} found)"
+        )

@@ -233,13 +233,20 @@ def main() -> None:
         held = (
             final.get("hybrid", "split:heldout").mrr - baseline.get("hybrid", "split:heldout").mrr
         )
+        answers = final.answer_rates("hybrid")
+        results["answers"] = answers
         sections.append(
             "## Quality\n\n"
             f"{len(load_questions(QUESTIONS))} questions (`bench/questions.jsonl`), written by "
             "reading the seeds; scored by the hit rule of `shared/docs/evaluation.md`. "
             "The ranking was tuned on the `tune` split only; `heldout` is the honest figure.\n\n"
             f"Final ranking vs hybrid with defaults on the held-out split: **{held:+.3f} MRR@10**."
-            "\n\n" + table + "\n\n![hit@k per method](bench/hit_at_k.png)\n"
+            "\n\n" + table + "\n\n![hit@k per method](bench/hit_at_k.png)\n\n"
+            "**Answer sentences** (final ranking): of the "
+            f"{answers['found']} questions whose passage is in the top 10, the sentences "
+            f"marked in it (on average {answers['marked_per_passage']:.1f} per passage) hold "
+            f"the gold quote for **{answers['in_marked']:.0%}**, and the short answer above "
+            f"the results quotes it for **{answers['in_short_answer']:.0%}**.\n"
         )
         results["peak_rss_mb"] = search_memory(data_dir)
         b = build

@@ -4,6 +4,10 @@ A returned passage is a hit when its source is the question's document and the
 normalised text (lower-case, accents stripped, only a-z and 0-9) of any gold
 quote is a substring of the normalised passage text. Reported: hit@1/5/10 and
 MRR@10 per method, overall, per question type and per split.
+
+The answer sentences are scored by the same rule: for a question whose
+passage was found, do the sentences marked in that passage hold a gold quote,
+and does the short answer above the results quote one?
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.results import Hit
+from index.results import Hit, SearchResponse
 from index.search import Searcher
 
 METHODS = ("keyword", "dense", "hybrid")
@@ -83,6 +87,27 @@ def first_hit_rank(question: Question, hits: Sequence[Hit]) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class AnswerCheck:
+    """For one question whose passage was found: where the gold quote shows."""
+
+    in_marked: bool  # in the sentences marked in the first passage that is a hit
+    in_short_answer: bool  # in the short answer above the results
+    marked: int  # how many sentences that passage has marked
+
+
+def check_answer(question: Question, response: SearchResponse) -> AnswerCheck | None:
+    rank = first_hit_rank(question, response.hits)
+    if rank is None:
+        return None
+    hit = response.hits[rank - 1]
+    marked = " ".join(h.text for h in hit.highlights)
+    short = any(
+        is_hit(question, response.hits[a.rank - 1].passage.source, a.text) for a in response.answer
+    )
+    return AnswerCheck(is_hit(question, hit.passage.source, marked), short, len(hit.highlights))
+
+
 @dataclass
 class Scores:
     """Ranks of the first hit (None: not in the top 10), aggregated on demand."""
@@ -118,12 +143,33 @@ class Evaluation:
     scores: dict[tuple[str, str], Scores] = field(default_factory=dict)
     ranks: dict[str, dict[str, int | None]] = field(default_factory=dict)  # method -> qid -> rank
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
+    answers: dict[str, list[AnswerCheck]] = field(default_factory=dict)  # method -> found ones
 
-    def add(self, method: str, question: Question, rank: int | None, ms: float) -> None:
+    def add(
+        self,
+        method: str,
+        question: Question,
+        rank: int | None,
+        ms: float,
+        answer: AnswerCheck | None = None,
+    ) -> None:
         for group in ("all", f"type:{question.type}", f"split:{question.split}"):
             self.scores.setdefault((method, group), Scores()).add(rank)
         self.ranks.setdefault(method, {})[question.id] = rank
         self.latency_ms.setdefault(method, []).append(ms)
+        if answer is not None:
+            self.answers.setdefault(method, []).append(answer)
+
+    def answer_rates(self, method: str) -> dict[str, float]:
+        """Shares of the found questions whose gold quote is marked / in the short answer."""
+        checks = self.answers.get(method, [])
+        n = len(checks)
+        return {
+            "found": n,
+            "in_marked": sum(c.in_marked for c in checks) / n if n else 0.0,
+            "in_short_answer": sum(c.in_short_answer for c in checks) / n if n else 0.0,
+            "marked_per_passage": sum(c.marked for c in checks) / n if n else 0.0,
+        }
 
     def get(self, method: str, group: str = "all") -> Scores:
         return self.scores.get((method, group), Scores())
@@ -174,5 +220,6 @@ def evaluate(
             started = time.perf_counter()
             response = searcher.search(question.question, k=k, mode=method)
             ms = (time.perf_counter() - started) * 1000
-            result.add(method, question, first_hit_rank(question, response.hits), ms)
+            rank = first_hit_rank(question, response.hits)
+            result.add(method, question, rank, ms, check_answer(question, response))
     return result

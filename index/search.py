@@ -58,6 +58,8 @@ SENTENCE_SCAN_LIMIT = 20_000
 # Hits whose sentences may enter the response-level answer.
 ANSWER_FROM_HITS = 5
 ANSWER_SENTENCES = 3
+# How much a sentence from a lower-ranked hit gives up in the short answer.
+ANSWER_RANK_PENALTY = 0.01
 
 
 @dataclass(frozen=True)
@@ -482,7 +484,11 @@ class Searcher:
             for s in sentences:
                 # Earlier hits are trusted a little more: the fused ranking saw the whole passage.
                 pool.append(
-                    (s.score - 0.01 * hit.rank, hit.rank, hit.passage.text[s.start : s.end])
+                    (
+                        s.score - ANSWER_RANK_PENALTY * hit.rank,
+                        hit.rank,
+                        hit.passage.text[s.start : s.end],
+                    )
                 )
         pool.sort(key=lambda item: -item[0])
         seen: set[str] = set()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from index.evaluate import Evaluation, Question, Scores, is_hit, normalise
+from index.evaluate import (
+    AnswerCheck,
+    Evaluation,
+    Question,
+    Scores,
+    check_answer,
+    is_hit,
+    normalise,
+)
+from index.results import AnswerSentence, Highlight, Hit, SearchResponse
+from ingest.document import Document, Passage
 
 Q = Question(
     id="q-1", doc="a.txt", type="journalist", lang="nl", question="?",
@@ -39,3 +49,36 @@ def test_figures() -> None:
     assert e.get("hybrid", "type:journalist").mrr == 0.5
     assert e.get("hybrid", "split:tune").n == 1
     assert "hybrid" in e.table()
+
+
+def _hit(rank: int, source: str, text: str, marked: str | None) -> Hit:
+    passage = Passage(id=f"p{rank}", source=source, ordinal=rank, text=text, char_start=0,
+                      char_end=len(text))  # fmt: skip
+    document = Document(source=source, title="T", cleaned=text, content_hash="h")
+    highlights = ()
+    if marked is not None:
+        start = text.index(marked)
+        highlights = (Highlight(start, start + len(marked), marked),)
+    return Hit(rank, 1.0 / rank, passage, document, highlights, "citaat")
+
+
+def test_answer_check_looks_in_the_first_hit_and_the_short_answer() -> None:
+    gold = "Zo komt elke geïnvesteerde euro terug. Dat is bewezen."
+    other = "Een passage over iets anders. Nog een zin."
+    hits = (
+        _hit(1, "b.txt", other, "Nog een zin."),
+        _hit(2, "a.txt", gold, "Dat is bewezen."),  # found, but the wrong sentence marked
+    )
+    response = SearchResponse("?", hits, answer=(AnswerSentence(2, "Zo komt elke geïnvesteerde "
+                                                                   "euro terug."),))  # fmt: skip
+    check = check_answer(Q, response)
+    assert check == AnswerCheck(in_marked=False, in_short_answer=True, marked=1)
+    # The same words quoted from another document's hit do not count.
+    response = SearchResponse("?", hits, answer=(AnswerSentence(1, "elke geïnvesteerde euro"),))
+    assert check_answer(Q, response).in_short_answer is False
+    assert check_answer(Q, SearchResponse("?", hits[:1])) is None  # passage not found
+    e = Evaluation()
+    e.add("hybrid", Q, 2, 5.0, check)
+    assert e.answer_rates("hybrid") == {
+        "found": 1, "in_marked": 0.0, "in_short_answer": 1.0, "marked_per_passage": 1.0,
+    }  # fmt: skip
