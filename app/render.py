@@ -215,9 +215,12 @@ def render_summary(response: SearchResponse, seconds: float | None) -> str:
     noun = "resultaat" if n == 1 else "resultaten"
     mode = MODE_LABELS.get(response.mode, response.mode)
     took = f" · {seconds:.2f} s".replace(".", ",") if seconds is not None else ""
+    query = escape(response.query)
+    # <q> adds quotation marks; a quoted query already has its own.
+    shown = f"<span>{query}</span>" if response.query[:1] in '"“„«' else f"<q>{query}</q>"
     return (
-        f"<p class='az-summary' data-query='{escape(response.query)}' data-count='{n}'>"
-        f"{n} {noun} voor <q>{escape(response.query)}</q> "
+        f"<p class='az-summary' data-query='{query}' data-count='{n}'>"
+        f"{n} {noun} voor {shown} "
         f"<span class='az-mode'>({escape(mode)}){took}</span></p>"
     )
 

@@ -16,6 +16,7 @@ from app.render import (
     location_label,
     render_overview,
     render_response,
+    render_summary,
 )
 from index.results import AnswerSentence, Highlight, Hit, SearchResponse
 from ingest.document import Document, Passage
@@ -147,3 +148,12 @@ def test_document_page_anchors_every_passage_marks_target_and_escapes() -> None:
     # No text is lost or duplicated: the page text is the cleaned text.
     text = re.sub(r"<[^>]+>", "", html[html.index("<main") : html.index("</main>")])
     assert unescape(text) == doc.cleaned
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [("duaal leren", "<q>duaal leren</q>"), ('"elke euro"', "<span>&quot;elke euro&quot;</span>")],
+)
+def test_summary_quotes_a_query_once(query: str, shown: str) -> None:
+    html = render_summary(SearchResponse(query, ()), 0.07)
+    assert f"0 resultaten voor {shown}" in html and "0,07 s" in html
