@@ -96,8 +96,10 @@ class AnswerCheck:
     marked: int  # how many sentences that passage has marked
 
 
-def check_answer(question: Question, response: SearchResponse) -> AnswerCheck | None:
-    rank = first_hit_rank(question, response.hits)
+def check_answer(
+    question: Question, response: SearchResponse, rank: int | None
+) -> AnswerCheck | None:
+    """`rank` is the question's first hit in `response` (see first_hit_rank)."""
     if rank is None:
         return None
     hit = response.hits[rank - 1]
@@ -221,5 +223,5 @@ def evaluate(
             response = searcher.search(question.question, k=k, mode=method)
             ms = (time.perf_counter() - started) * 1000
             rank = first_hit_rank(question, response.hits)
-            result.add(method, question, rank, ms, check_answer(question, response))
+            result.add(method, question, rank, ms, check_answer(question, response, rank))
     return result

@@ -190,11 +190,6 @@ class BM25Index:
         q = np.array([counts[r] for r in rows], dtype=np.float32)
         return np.asarray(q @ self.weights[rows].toarray(), dtype=np.float32).ravel()
 
-    def coverage(self, query: str) -> float:
-        """Share of the query's terms that occur in the corpus (1.0 for no terms)."""
-        terms = self.analyzer.terms(query)
-        return sum(t in self.terms for t in terms) / len(terms) if terms else 1.0
-
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The top-k (row, score) pairs with a positive score, best first."""
         scores = self.scores(query)

@@ -90,15 +90,6 @@ class Ranking:
     # a link) take no part in the dense ranking, where such texts sit close to
     # every question; keyword search and exact quotes still find them.
     min_prose_words: int = 1
-    # Experiments that did not earn their place (figures in bench/EXPERIMENTS.md),
-    # kept as knobs so they can be rerun; 0 switches each off.
-    # Pseudo-relevance feedback: the query vector moves towards the mean of the
-    # first ranking's top `prf_depth` passages, by `prf_weight`, and is ranked again.
-    prf_weight: float = 0.0
-    prf_depth: int = 3
-    # The keyword weight shrinks by (share of query terms the corpus knows) ** power,
-    # for questions (English, French) whose words the keyword index mostly lacks.
-    keyword_coverage_power: float = 0.0
 
 
 def clean_query(query: str, max_chars: int) -> tuple[str, tuple[str, ...]]:
@@ -291,18 +282,8 @@ class Searcher:
         if mode == "dense":
             return self.dense.search(qvec, depth, mask), qvec
         r = self.ranking
-        keyword_weight = r.keyword_weight
-        if r.keyword_coverage_power > 0:
-            keyword_weight *= self.keyword.coverage(text) ** r.keyword_coverage_power
-        weights = [r.dense_weight, keyword_weight]
         dense = self._dense_with_sentences(qvec, depth, mask)
-        fused = fuse([dense, keyword], weights, r.fusion, r.rrf_k)
-        if r.prf_weight > 0 and fused and self._passage_vectors is not None:
-            top = [row for row, _ in fused[: r.prf_depth]]
-            moved = qvec + r.prf_weight * self._passage_vectors[top].mean(axis=0)
-            moved = (moved / np.linalg.norm(moved)).astype(np.float32)
-            dense = self._dense_with_sentences(moved, depth, mask)
-            fused = fuse([dense, keyword], weights, r.fusion, r.rrf_k)
+        fused = fuse([dense, keyword], [r.dense_weight, r.keyword_weight], r.fusion, r.rrf_k)
         return fused, qvec
 
     def _dense_with_sentences(

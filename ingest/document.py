@@ -15,6 +15,11 @@ def document_id(source: str) -> str:
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
 
 
+# The fields of a Document that come from metadata.toml (or are guessed) and can
+# change while the file itself does not.
+METADATA_FIELDS = ("title", "author", "kind", "year", "addressee", "url")
+
+
 @dataclass(frozen=True)
 class Document:
     """A document of the corpus, with its metadata and its cleaned text.

@@ -211,15 +211,7 @@ def ingest_key(file_hash: str, sizes: PassageSizes) -> str:
 
 
 def _metadata_changed(doc: Document, meta: Metadata) -> bool:
-    wanted = _with_metadata(doc, meta)
-    return (
-        wanted.title,
-        wanted.author,
-        wanted.kind,
-        wanted.year,
-        wanted.addressee,
-        wanted.url,
-    ) != (doc.title, doc.author, doc.kind, doc.year, doc.addressee, doc.url)
+    return _with_metadata(doc, meta) != doc
 
 
 def _with_metadata(doc: Document, meta: Metadata) -> Document:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.document import Document, Passage
+from ingest.document import METADATA_FIELDS, Document, Passage
 
 SCHEMA_VERSION = 1
 
@@ -129,21 +129,10 @@ class Store:
         """Insert or replace a document and all its passages, atomically."""
         with self.transaction() as db:
             db.execute("DELETE FROM documents WHERE source = ?", (document.source,))
+            columns = _DOC_COLS.split(", ")
             db.execute(
-                f"INSERT INTO documents ({_DOC_COLS}) VALUES ({', '.join('?' * 11)})",
-                (
-                    document.source,
-                    document.doc_id,
-                    document.title,
-                    document.author,
-                    document.kind,
-                    document.year,
-                    document.addressee,
-                    document.url,
-                    document.pages,
-                    document.content_hash,
-                    document.cleaned,
-                ),
+                f"INSERT INTO documents ({_DOC_COLS}) VALUES ({', '.join('?' * len(columns))})",
+                tuple(getattr(document, column) for column in columns),
             )
             db.executemany(
                 f"INSERT INTO passages ({_PASSAGE_COLS}) VALUES ({', '.join('?' * 13)})",
@@ -153,17 +142,9 @@ class Store:
     def update_metadata(self, document: Document) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE documents SET title=?, author=?, kind=?, year=?, addressee=?, url=? "
+                f"UPDATE documents SET {', '.join(f'{f}=?' for f in METADATA_FIELDS)} "
                 "WHERE source=?",
-                (
-                    document.title,
-                    document.author,
-                    document.kind,
-                    document.year,
-                    document.addressee,
-                    document.url,
-                    document.source,
-                ),
+                (*(getattr(document, f) for f in METADATA_FIELDS), document.source),
             )
 
     def remove_document(self, source: str) -> None:

@@ -10,6 +10,7 @@ from index.evaluate import (
     Question,
     Scores,
     check_answer,
+    first_hit_rank,
     is_hit,
     normalise,
 )
@@ -71,12 +72,13 @@ def test_answer_check_looks_in_the_first_hit_and_the_short_answer() -> None:
     )
     response = SearchResponse("?", hits, answer=(AnswerSentence(2, "Zo komt elke geïnvesteerde "
                                                                    "euro terug."),))  # fmt: skip
-    check = check_answer(Q, response)
+    check = check_answer(Q, response, first_hit_rank(Q, response.hits))
     assert check == AnswerCheck(in_marked=False, in_short_answer=True, marked=1)
     # The same words quoted from another document's hit do not count.
     response = SearchResponse("?", hits, answer=(AnswerSentence(1, "elke geïnvesteerde euro"),))
-    assert check_answer(Q, response).in_short_answer is False
-    assert check_answer(Q, SearchResponse("?", hits[:1])) is None  # passage not found
+    assert check_answer(Q, response, 2).in_short_answer is False
+    not_found = SearchResponse("?", hits[:1])
+    assert check_answer(Q, not_found, first_hit_rank(Q, not_found.hits)) is None
     e = Evaluation()
     e.add("hybrid", Q, 2, 5.0, check)
     assert e.answer_rates("hybrid") == {

@@ -34,12 +34,6 @@ def test_stopwords_alone_match_nothing(index: BM25Index) -> None:
     assert {"de", "het", "een", "welke"} <= dutch_stopwords()
 
 
-def test_coverage_is_the_share_of_query_terms_the_corpus_knows(index: BM25Index) -> None:
-    assert index.coverage("Welke leerlingen melden stress?") == 1.0  # "welke" is a stopword
-    assert index.coverage("Which pupils report stress?") == 0.25
-    assert index.coverage("de het") == 1.0  # nothing to judge
-
-
 def test_accents_and_case_are_folded(index: BM25Index) -> None:
     assert index.search("VLAANDEREN", 5)[0][0] == 1
 
