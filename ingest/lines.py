@@ -22,7 +22,14 @@ class SourceLine:
 
     `new_page` marks the first line of a page (a leading space in the
     PDF-extracted seeds, a page break in a PDF); `heading` is a heading level
-    known from the file format itself (DOCX styles, Markdown "#").
+    known from the file format itself (DOCX styles, Markdown "#", type size in
+    a PDF).
+
+    Readers that see the layout (PDF, DOCX) also say what a line is, so the
+    cleaner need not guess it from the words: `role` is "body", "footnote"
+    (its first line carries the number in `footnote`) or "table" (one table
+    row, cells joined by " | "); `cites` lists the footnote numbers whose
+    markers the reader took out of the line; `ocr` marks text read by OCR.
     """
 
     text: str
@@ -31,6 +38,9 @@ class SourceLine:
     new_page: bool = False
     heading: int | None = None
     cites: list[int] = field(default_factory=list)
+    role: str = "body"
+    footnote: int | None = None
+    ocr: bool = False
 
     @property
     def stripped(self) -> str:

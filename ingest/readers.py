@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.lines import SourceLine, normalize_line, text_lines
@@ -26,6 +26,17 @@ class UnreadableFile(Exception):
 SkippedFile = UnreadableFile
 
 
+@dataclass(frozen=True)
+class DocumentHints:
+    """What a reader learns about a document from the file itself: the title
+    set in the largest type on the first page, a DOCX's core properties, a
+    letter's date. `metadata.toml` overrides every field."""
+
+    title: str | None = None
+    author: str | None = None
+    year: int | None = None
+
+
 @dataclass
 class RawDocument:
     path: Path
@@ -34,6 +45,10 @@ class RawDocument:
     pages: int | None = None
     encoding: str = "utf-8"
     note: str | None = None  # e.g. "decoded as cp1252"
+    # True when the reader saw the layout (PDF, DOCX): headings, footnotes,
+    # tables and paragraph breaks on the lines are known, not to be guessed.
+    structured: bool = False
+    hints: DocumentHints = field(default_factory=DocumentHints)
 
 
 def read_document(path: Path, *, max_file_mb: float = 50.0) -> RawDocument:
