@@ -69,8 +69,8 @@ def highlight(text: str, spans: Sequence[Highlight]) -> str:
 def location_label(passage: Passage) -> str | None:
     """'p. 4', 'regels 12–18' or both: where to find the passage in the source."""
     parts = []
-    if passage.page is not None:
-        parts.append(f"p. {passage.page}")
+    if passage.pages_label is not None:
+        parts.append(passage.pages_label)
     if passage.line_start is not None:
         if passage.line_end is not None and passage.line_end != passage.line_start:
             parts.append(f"regels {passage.line_start}–{passage.line_end}")

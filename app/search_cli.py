@@ -154,7 +154,7 @@ def render(response: SearchResponse) -> str:
             lines.append(f"  [{sentence.rank}] {' '.join(sentence.text.split())}")
     for hit in response.hits:
         p = hit.passage
-        place = [p.section_label or "", f"p. {p.page}" if p.page is not None else ""]
+        place = [p.section_label or "", p.pages_label or ""]
         if p.line_start is not None:
             place.append(f"r. {p.line_start}–{p.line_end}")
         place.append(p.source)

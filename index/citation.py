@@ -19,8 +19,8 @@ def _sentence(text: str) -> str:
 def locator(passage: Passage) -> str | None:
     """Where in the document: "p. 12 / r. 120–134", "r. 4–9", "p. 3" or None."""
     parts: list[str] = []
-    if passage.page is not None:
-        parts.append(f"p. {passage.page}")
+    if passage.pages_label is not None:
+        parts.append(passage.pages_label)
     if passage.line_start is not None:
         end = passage.line_end if passage.line_end is not None else passage.line_start
         parts.append(

@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from ingest.dehyphenate import Vocabulary, is_url_fragment_line, join_hyphenated, join_url
+from ingest.document import Anchor
 from ingest.footnotes import Footnote, extract_footnotes, strip_markers
 from ingest.lines import SourceLine, squeeze
 
@@ -68,18 +69,6 @@ class Block:
     def line_end(self) -> int | None:
         return self.pieces[-1][1].lineno if self.pieces else None
 
-    def lines_between(self, start: int, end: int) -> tuple[int | None, int | None, int | None]:
-        """(first line, last line, page) of the block text between offsets start and end."""
-        inside = [line for off, line in self.pieces if off < end]
-        before = [line for off, line in self.pieces if off <= start]
-        first = before[-1] if before else (self.pieces[0][1] if self.pieces else None)
-        last = inside[-1] if inside else first
-        return (
-            first.lineno if first else None,
-            last.lineno if last else None,
-            first.page if first else None,
-        )
-
 
 @dataclass
 class CleanedDocument:
@@ -91,14 +80,37 @@ class CleanedDocument:
     removed: Counter[str] = field(default_factory=Counter)
 
     @property
+    def anchors(self) -> list[Anchor]:
+        """(offset, page, line) where each source line's text starts in `text`."""
+        out: list[Anchor] = []
+        for block in sorted(self.blocks, key=lambda b: b.char_start):
+            for offset, line in block.pieces:
+                anchor = (block.char_start + offset, line.page, line.lineno)
+                if not out or out[-1][1:] != anchor[1:]:
+                    out.append(anchor)
+        return out
+
+    @property
+    def ocr_pages(self) -> tuple[int, ...]:
+        pages = {line.page for b in self.blocks for _, line in b.pieces if line.ocr and line.page}
+        return tuple(sorted(p for p in pages if p is not None))
+
+    @property
     def footnotes(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "footnote"]
 
 
-def clean_lines(lines: list[SourceLine], vocabulary: Vocabulary) -> CleanedDocument:
-    """Clean the lines of one document (see the module docstring for the steps)."""
+def clean_lines(
+    lines: list[SourceLine], vocabulary: Vocabulary, *, structured: bool = False
+) -> CleanedDocument:
+    """Clean the lines of one document (see the module docstring for the steps).
+
+    `structured` lines come from a reader that saw the layout: their roles
+    (heading, footnote, table row, title) and markers are known, page
+    furniture is already gone, and nothing of that is guessed from the text.
+    """
     removed: Counter[str] = Counter()
-    lines = [SourceLine(ln.text, ln.lineno, ln.page, ln.new_page, ln.heading) for ln in lines]
+    lines = [replace(ln, cites=list(ln.cites)) for ln in lines]
     double_spaced = _is_double_spaced(lines)
     # Gaps: whitespace-only lines, and empty lines in single-spaced layouts.
     gaps = {i for i, ln in enumerate(lines) if ln.is_blank and (ln.text != "" or not double_spaced)}
@@ -201,9 +213,17 @@ def _signature(content: list[SourceLine]) -> list[SourceLine]:
     return []
 
 
-def _drop_furniture(lines: list[SourceLine], removed: Counter[str], urls: list[str]) -> None:
-    """Blank out page numbers, running footers, bare URL lines and chart residue."""
-    content_idx = [i for i, ln in enumerate(lines) if not ln.is_blank]
+def _drop_furniture(
+    lines: list[SourceLine], removed: Counter[str], urls: list[str], *, links_only: bool = False
+) -> None:
+    """Blank out page numbers, running footers, bare URL lines and chart residue.
+
+    `links_only`: the reader already removed page furniture by its place on
+    the page; only link debris is left to drop.
+    """
+    # A footnote that is only a link stays a footnote when the reader marked it.
+    kinds = ("body",) if links_only else ("body", "footnote")
+    content_idx = [i for i, ln in enumerate(lines) if not ln.is_blank and ln.role in kinds]
     # Running footers: a short line just before a new page, repeated.
     before_page: Counter[str] = Counter()
     for a, b in pairwise(content_idx):
@@ -219,6 +239,8 @@ def _drop_furniture(lines: list[SourceLine], removed: Counter[str], urls: list[s
             removed["link debris"] += 1
         elif "safelinks.protection.outlook.com" in s:
             removed["link debris"] += 1
+        elif links_only:
+            continue
         elif s in footers:
             removed["running footer"] += 1
         elif (residue[k] and not _ends_sentence_on(lines, content_idx, k)) or _is_chart_label(
@@ -272,6 +294,7 @@ def _build_blocks(
     vocabulary: Vocabulary,
     urls: list[str],
     width: int,
+    structured: bool = False,
 ) -> list[Block]:
     blocks: list[Block] = []
     current: Block | None = None
@@ -295,6 +318,14 @@ def _build_blocks(
             or _sentence_ended(current.text)
             or (ln.new_page and _could_end(current.text))
         )
+        if ln.role in ("table", "title"):
+            # A table row, or the title: a block of its own, never joined.
+            current = Block("row" if ln.role == "table" else "title", s, pieces=[(0, ln)])
+            current.open = False
+            blocks.append(current)
+            previous = ln
+            gap_pending = False
+            continue
         if _SALUTATION.match(s) or _SOURCE_LINE.match(s):
             if _SOURCE_LINE.match(s) and current is not None and current.kind == "paragraph":
                 caption = _split_caption(current)
@@ -305,7 +336,11 @@ def _build_blocks(
             previous = ln
             gap_pending = False
             continue
-        heading = _heading(ln, s, nxt, at_boundary, width)
+        heading = (
+            ((ln.heading, s) if ln.heading else None)
+            if structured
+            else _heading(ln, s, nxt, at_boundary, width)
+        )
         continues = (
             current is not None
             and current.open
@@ -622,7 +657,7 @@ def _render(blocks: list[Block]) -> str:
     footnotes_started = False
     for block in blocks:
         if previous is not None:
-            sep = "\n" if block.kind == previous.kind == "item" else "\n\n"
+            sep = "\n" if block.kind == previous.kind and block.kind in ("item", "row") else "\n\n"
             if block.kind == "footnote" and not footnotes_started:
                 sep = "\n\nVoetnoten\n\n"
             elif block.kind == "footnote":

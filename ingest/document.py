@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 
@@ -18,6 +19,17 @@ def document_id(source: str) -> str:
 # The fields of a Document that come from metadata.toml (or are guessed) and can
 # change while the file itself does not.
 METADATA_FIELDS = ("title", "author", "kind", "year", "addressee", "url")
+
+
+@dataclass(frozen=True)
+class DocumentHints:
+    """What a reader learns about a document from the file itself: the title
+    set in the largest type on the first page, a DOCX's core properties, a
+    letter's date. `metadata.toml` overrides every field."""
+
+    title: str | None = None
+    author: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,10 +50,59 @@ class Document:
     addressee: str | None = None
     url: str | None = None
     pages: int | None = None
+    # Where each piece of `cleaned` comes from: (offset, page, line), sorted
+    # by offset; see `locate`.
+    anchors: tuple[Anchor, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR
 
     @property
     def doc_id(self) -> str:
         return document_id(self.source)
+
+    def locate(self, start: int, end: int) -> Location:
+        """The pages and source lines of `cleaned[start:end]`."""
+        return locate(self.anchors, start, end, self.ocr_pages)
+
+
+# (offset in the cleaned text, page or None, source line number)
+Anchor = tuple[int, int | None, int]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a span of the cleaned text is printed: pages (PDF) and lines (text files)."""
+
+    page: int | None = None
+    page_end: int | None = None
+    line_start: int | None = None
+    line_end: int | None = None
+    ocr: bool = False
+
+    @property
+    def pages_label(self) -> str | None:
+        """ "p. 6", "p. 6–7" or None."""
+        if self.page is None:
+            return None
+        if self.page_end is None or self.page_end == self.page:
+            return f"p. {self.page}"
+        return f"p. {self.page}–{self.page_end}"
+
+
+def locate(
+    anchors: tuple[Anchor, ...] | list[Anchor],
+    start: int,
+    end: int,
+    ocr_pages: tuple[int, ...] = (),
+) -> Location:
+    """The location of the span [start, end) given a document's anchors."""
+    if not anchors:
+        return Location()
+    offsets = [a[0] for a in anchors]
+    first = anchors[max(0, bisect_right(offsets, start) - 1)]
+    last = anchors[max(0, bisect_right(offsets, max(start, end - 1)) - 1)]
+    pages = [a[1] for a in (first, last) if a[1] is not None]
+    ocr = any(p in ocr_pages for p in range(min(pages), max(pages) + 1)) if pages else False
+    return Location(first[1], last[1], first[2], last[2], ocr)
 
 
 @dataclass(frozen=True)
@@ -65,10 +126,16 @@ class Passage:
     line_end: int | None = None
     footnote: int | None = None
     cites: tuple[int, ...] = field(default=())
+    page_end: int | None = None  # the page the passage ends on, when it has pages
 
     @property
     def content_hash(self) -> str:
         return content_hash(self.text)
+
+    @property
+    def pages_label(self) -> str | None:
+        """ "p. 6", or "p. 6–7" for a passage over a page break."""
+        return Location(self.page, self.page_end).pages_label
 
     @property
     def section_label(self) -> str | None:

@@ -230,3 +230,17 @@ def _find_roman(text: str, label: str, vocabulary: Vocabulary) -> int | None:
         ):
             return m.start()
     return None
+
+
+def footnotes_by_role(lines: list[SourceLine]) -> tuple[list[SourceLine], list[Footnote]]:
+    """Split lines whose reader marked the footnotes (`role == "footnote"`)."""
+    body: list[SourceLine] = []
+    notes: list[Footnote] = []
+    for line in lines:
+        if line.role != "footnote":
+            body.append(line)
+        elif line.footnote is not None:
+            notes.append(Footnote(line.footnote, str(line.footnote), [line]))
+        elif notes:
+            notes[-1].lines.append(line)
+    return body, notes

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.clean import Block, CleanedDocument
-from ingest.document import Passage, passage_id
+from ingest.document import Passage, locate, passage_id
 from ingest.sentences import split_sentences
 
 
@@ -54,16 +54,11 @@ def build_passages(source: str, doc: CleanedDocument, sizes: PassageSizes) -> li
 
     passages: list[Passage] = []
     seen: Counter[str] = Counter()
+    anchors = doc.anchors
     for ordinal, span in enumerate(spans):
         text = doc.text[span.start : span.end]
         first = span.blocks[0]
-        last = span.blocks[-1]
-        line_start, _, page = first.lines_between(
-            span.start - first.char_start, span.start - first.char_start + 1
-        )
-        _, line_end, _ = last.lines_between(
-            span.end - last.char_start - 1, span.end - last.char_start
-        )
+        where = locate(anchors, span.start, span.end)
         occurrence = seen[text]
         seen[text] += 1
         cites: list[int] = []
@@ -79,9 +74,10 @@ def build_passages(source: str, doc: CleanedDocument, sizes: PassageSizes) -> li
                 char_end=span.end,
                 section=first.section,
                 kind="footnote" if first.kind == "footnote" else "body",
-                page=page,
-                line_start=line_start,
-                line_end=line_end,
+                page=where.page,
+                page_end=where.page_end,
+                line_start=where.line_start,
+                line_end=where.line_end,
                 footnote=first.footnote if first.kind == "footnote" else None,
                 cites=tuple(dict.fromkeys(cites)),
             )

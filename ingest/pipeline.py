@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from ingest.clean import clean_lines
 from ingest.dehyphenate import Vocabulary
-from ingest.document import Document, content_hash
+from ingest.document import Document, DocumentHints, content_hash
 from ingest.metadata import METADATA_FILE, Metadata, MetadataError, guess_title, load_metadata
 from ingest.passages import PassageSizes, build_passages
 from ingest.readers import SUPPORTED, RawDocument, UnreadableFile, read_document
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # Raise when cleaning or passage cutting changes its output for the same file,
 # so that stores built by an earlier version are re-cleaned on the next ingest.
-CLEANING_VERSION = 2
+CLEANING_VERSION = 3
 
 
 @dataclass
@@ -158,12 +158,12 @@ def ingest_paths(
             key = ingest_key(raw.content_hash, sizes)
             if previous == key:
                 old = store.document(cand.source)
-                if old is not None and _metadata_changed(old, cand.metadata):
-                    store.update_metadata(_with_metadata(old, cand.metadata))
+                if old is not None and _metadata_changed(old, cand.metadata, raw.hints):
+                    store.update_metadata(_with_metadata(old, cand.metadata, raw.hints))
                     summary.metadata_updated.append(cand.source)
                 summary.unchanged.append(cand.source)
                 continue
-            cleaned = clean_lines(raw.lines, vocabulary)
+            cleaned = clean_lines(raw.lines, vocabulary, structured=raw.structured)
             passages = build_passages(cand.source, cleaned, sizes)
             if not passages:
                 summary.skipped.append(
@@ -173,15 +173,17 @@ def ingest_paths(
             meta = cand.metadata
             document = Document(
                 source=cand.source,
-                title=meta.title or guess_title(cleaned, cand.path.stem),
+                title=meta.title or raw.hints.title or guess_title(cleaned, cand.path.stem),
                 cleaned=cleaned.text,
                 content_hash=key,
-                author=meta.author,
+                author=meta.author or raw.hints.author,
                 kind=meta.kind,
-                year=meta.year,
+                year=meta.year or raw.hints.year,
                 addressee=meta.addressee or cleaned.addressee,
                 url=meta.url,
                 pages=raw.pages,
+                anchors=tuple(cleaned.anchors),
+                ocr_pages=cleaned.ocr_pages,
             )
             store.replace_document(document, passages)
             (summary.updated if previous else summary.added).append(cand.source)
@@ -210,19 +212,20 @@ def ingest_key(file_hash: str, sizes: PassageSizes) -> str:
     )
 
 
-def _metadata_changed(doc: Document, meta: Metadata) -> bool:
-    return _with_metadata(doc, meta) != doc
+def _metadata_changed(doc: Document, meta: Metadata, hints: DocumentHints) -> bool:
+    return _with_metadata(doc, meta, hints) != doc
 
 
-def _with_metadata(doc: Document, meta: Metadata) -> Document:
+def _with_metadata(doc: Document, meta: Metadata, hints: DocumentHints) -> Document:
+    """The document with `metadata.toml`'s fields, falling back to what the file says."""
     from dataclasses import replace
 
     return replace(
         doc,
-        title=meta.title or doc.title,
-        author=meta.author,
+        title=meta.title or hints.title or doc.title,
+        author=meta.author or hints.author,
         kind=meta.kind,
-        year=meta.year,
+        year=meta.year or hints.year,
         addressee=meta.addressee or doc.addressee,
         url=meta.url,
     )

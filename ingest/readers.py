@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.document import DocumentHints
 from ingest.lines import SourceLine, normalize_line, text_lines
 
 log = logging.getLogger(__name__)
@@ -24,17 +25,6 @@ class UnreadableFile(Exception):
 
 
 SkippedFile = UnreadableFile
-
-
-@dataclass(frozen=True)
-class DocumentHints:
-    """What a reader learns about a document from the file itself: the title
-    set in the largest type on the first page, a DOCX's core properties, a
-    letter's date. `metadata.toml` overrides every field."""
-
-    title: str | None = None
-    author: str | None = None
-    year: int | None = None
 
 
 @dataclass
@@ -76,8 +66,9 @@ def read_document(path: Path, *, max_file_mb: float = 50.0) -> RawDocument:
         raise UnreadableFile("file is empty; remove it or replace it with the full document")
     digest = hashlib.sha256(data).hexdigest()
     if suffix == ".pdf":
-        lines, pages = _read_pdf(data)
-        return RawDocument(path, lines, digest, pages=pages)
+        raw = _read_pdf(data)
+        raw.path, raw.content_hash = path, digest
+        return raw
     if suffix == ".docx":
         return RawDocument(path, _read_docx(data), digest)
     text, encoding = decode_text(data)
@@ -114,55 +105,31 @@ def _binary_ratio(data: bytes) -> float:
     return control / len(data)
 
 
-def _read_pdf(data: bytes) -> tuple[list[SourceLine], int]:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _read_pdf(data: bytes) -> RawDocument:
+    from ingest.pdf_reader import PdfError, read_pdf
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception:
-                ok = 0
-            if not ok:
-                raise UnreadableFile(
-                    "PDF is encrypted with a password; save an unprotected copy and ingest that"
-                )
-        pages = list(reader.pages)
-    except UnreadableFile:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        read = read_pdf(data)
+    except PdfError as exc:
+        raise UnreadableFile(str(exc)) from exc
+    if not any(ln.stripped for ln in read.lines):
         raise UnreadableFile(
-            f"PDF is damaged or truncated ({type(exc).__name__}); download or export it again"
-        ) from exc
-    lines: list[SourceLine] = []
-    lineno = 0
-    for number, page in enumerate(pages, start=1):
-        try:
-            text = page.extract_text() or ""
-        except Exception as exc:
-            raise UnreadableFile(
-                f"PDF page {number} cannot be read ({type(exc).__name__}); "
-                "download or export it again"
-            ) from exc
-        first = True
-        for raw in text.split("\n"):
-            lineno += 1
-            line = normalize_line(raw)
-            if not line.strip():
-                continue
-            lines.append(SourceLine(line, lineno, page=number, new_page=first))
-            first = False
-        # A blank line between pages keeps the last line of one page apart.
-        lineno += 1
-    if not any(ln.stripped for ln in lines):
-        raise UnreadableFile(
-            "PDF has no text layer (a scan?); run OCR on it (e.g. ocrmypdf) and ingest the result"
+            "PDF has no text layer and no text could be read from its page images by OCR; "
+            "check that the pages are not blank, or export the document again"
         )
-    return lines, len(pages)
+    note = None
+    if read.ocr_pages:
+        pages = ", ".join(str(p) for p in read.ocr_pages)
+        note = f"read by OCR (no text layer): page(s) {pages}"
+    return RawDocument(
+        Path(),
+        read.lines,
+        "",
+        pages=read.pages,
+        note=note,
+        structured=True,
+        hints=read.hints,
+    )
 
 
 def _read_docx(data: bytes) -> list[SourceLine]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.document import METADATA_FIELDS, Document, Passage
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS documents (
     title TEXT NOT NULL,
     author TEXT, kind TEXT, year INTEGER, addressee TEXT, url TEXT, pages INTEGER,
     content_hash TEXT NOT NULL,
-    cleaned TEXT NOT NULL
+    cleaned TEXT NOT NULL,
+    anchors TEXT NOT NULL DEFAULT '[]',
+    ocr_pages TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS passages (
     id TEXT PRIMARY KEY,
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS passages (
     char_end INTEGER NOT NULL,
     page INTEGER, line_start INTEGER, line_end INTEGER,
     footnote INTEGER,
-    cites TEXT NOT NULL
+    cites TEXT NOT NULL,
+    page_end INTEGER
 );
 CREATE INDEX IF NOT EXISTS passages_by_source ON passages(source, ordinal);
 """
@@ -92,11 +95,25 @@ class Store:
             return
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         version = int(row[0]) if row else 0
+        if version in _MIGRATIONS:
+            self._migrate(version)
+            return
         if version != SCHEMA_VERSION:
             raise StoreError(
                 f"The database {self.path} has schema version {version}; this version of "
                 f"Advieszoeker needs {SCHEMA_VERSION}. Delete {self.path} and run "
                 "`advieszoeker index` to rebuild it from the corpus."
+            )
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older database up to date in place; the next ingest re-cleans
+        its documents (CLEANING_VERSION) and so fills the new columns."""
+        with self._db:
+            for v in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[v]:
+                    self._db.execute(statement)
+            self._db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
             )
 
     @contextmanager
@@ -132,10 +149,11 @@ class Store:
             columns = _DOC_COLS.split(", ")
             db.execute(
                 f"INSERT INTO documents ({_DOC_COLS}) VALUES ({', '.join('?' * len(columns))})",
-                tuple(getattr(document, column) for column in columns),
+                _document_row(document),
             )
             db.executemany(
-                f"INSERT INTO passages ({_PASSAGE_COLS}) VALUES ({', '.join('?' * 13)})",
+                f"INSERT INTO passages ({_PASSAGE_COLS}) VALUES "
+                f"({', '.join('?' * len(_PASSAGE_COLS.split(', ')))})",
                 [_passage_row(p) for p in passages],
             )
 
@@ -196,16 +214,44 @@ class Store:
 
 
 _DOC_COLS = (
-    "source, doc_id, title, author, kind, year, addressee, url, pages, content_hash, cleaned"
+    "source, doc_id, title, author, kind, year, addressee, url, pages, content_hash, cleaned, "
+    "anchors, ocr_pages"
 )
 _PASSAGE_COLS = (
     "id, source, ordinal, kind, section, text, char_start, char_end, page, "
-    "line_start, line_end, footnote, cites"
+    "line_start, line_end, footnote, cites, page_end"
 )
+# Statements that take a database of schema version N to N + 1.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE documents ADD COLUMN anchors TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE passages ADD COLUMN page_end INTEGER",
+    ),
+}
+
+
+def _document_row(d: Document) -> tuple:
+    return (
+        d.source,
+        d.doc_id,
+        d.title,
+        d.author,
+        d.kind,
+        d.year,
+        d.addressee,
+        d.url,
+        d.pages,
+        d.content_hash,
+        d.cleaned,
+        json.dumps([list(a) for a in d.anchors]),
+        json.dumps(list(d.ocr_pages)),
+    )
 
 
 def _document(row: tuple) -> Document:
-    (source, _doc_id, title, author, kind, year, addressee, url, pages, chash, cleaned) = row
+    (source, _doc_id, title, author, kind, year, addressee, url, pages, chash, cleaned) = row[:11]
+    anchors, ocr_pages = row[11:13]
     return Document(
         source=source,
         title=title,
@@ -217,6 +263,8 @@ def _document(row: tuple) -> Document:
         addressee=addressee,
         url=url,
         pages=pages,
+        anchors=tuple((a[0], a[1], a[2]) for a in json.loads(anchors)),
+        ocr_pages=tuple(json.loads(ocr_pages)),
     )
 
 
@@ -235,11 +283,12 @@ def _passage_row(p: Passage) -> tuple:
         p.line_end,
         p.footnote,
         json.dumps(list(p.cites)),
+        p.page_end,
     )
 
 
 def _passage(row: tuple) -> Passage:
-    (pid, source, ordinal, kind, section, text, start, end, page, l0, l1, fn, cites) = row
+    (pid, source, ordinal, kind, section, text, start, end, page, l0, l1, fn, cites, p1) = row
     return Passage(
         id=pid,
         source=source,
@@ -254,4 +303,5 @@ def _passage(row: tuple) -> Passage:
         line_end=l1,
         footnote=fn,
         cites=tuple(json.loads(cites)),
+        page_end=p1,
     )

@@ -255,3 +255,38 @@ def _letters(text: str) -> str:
 def _is_subsequence(needle: str, haystack: str) -> bool:
     it = iter(haystack)
     return all(c in it for c in needle)
+
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE documents (
+    source TEXT PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    author TEXT, kind TEXT, year INTEGER, addressee TEXT, url TEXT, pages INTEGER,
+    content_hash TEXT NOT NULL, cleaned TEXT NOT NULL);
+CREATE TABLE passages (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL REFERENCES documents(source) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, kind TEXT NOT NULL, section TEXT NOT NULL, text TEXT NOT NULL,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+    page INTEGER, line_start INTEGER, line_end INTEGER, footnote INTEGER, cites TEXT NOT NULL);
+INSERT INTO documents VALUES ('a.txt', 'x1', 'Advies', NULL, NULL, 2024, NULL, NULL, NULL,
+    'h', 'De SERV vraagt meer.');
+INSERT INTO passages VALUES ('p1', 'a.txt', 0, 'body', '[]', 'De SERV vraagt meer.', 0, 20,
+    NULL, 1, 1, NULL, '[]');
+"""
+
+
+def test_a_database_of_the_previous_schema_is_migrated_and_re_cleaned(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "advieszoeker.db"
+    con = sqlite3.connect(db)
+    con.executescript(_SCHEMA_V1)
+    con.close()
+    with Store.open(db) as store:
+        # What was indexed before still reads, with the new fields empty.
+        (passage,) = store.passages("a.txt")
+        assert passage.text == "De SERV vraagt meer." and passage.page_end is None
+        assert store.document("a.txt").anchors == ()
+    version = sqlite3.connect(db).execute("SELECT value FROM meta").fetchone()[0]
+    assert version == "2"

@@ -279,7 +279,7 @@ def test_database_of_an_older_version_gives_a_clear_message(
     # A whole data folder from an older version: the live store and the index's snapshot.
     _set_schema_version(settings.db_path, "0")
     _set_schema_version(current_version(settings.index_dir) / SNAPSHOT, "0")
-    with pytest.raises(StoreError, match=r"schema version 0.*needs 1.*advieszoeker index"):
+    with pytest.raises(StoreError, match=r"schema version 0.*needs 2.*advieszoeker index"):
         Store.open(settings.db_path)
     with pytest.raises(IndexNotReady, match="schema version 0") as info:
         Searcher.open(settings, embedder=embedder)
