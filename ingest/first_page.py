@@ -48,9 +48,16 @@ class FirstPage:
     title_lines: set[int] = field(default_factory=set)  # ids of the lines that are the title
 
 
+_SALUTATION = re.compile(r"^(geachte|beste|mevrouw|mijnheer|dear)\b", re.IGNORECASE)
+
+
 def document_hints(layout: Layout, metadata: dict[str, object]) -> FirstPage:
     lines = [ln for page in layout.pages[:1] for ln in page if not ln.table]
     title, title_lines = _title(lines, layout)
+    if title is None:
+        title = _memo_subject([ln for ln in lines if not ln.aside], measure_body_size(layout))
+    if title is not None:
+        title = _undecorate(title)
     meta_title = _clean_meta(metadata.get("Title"))
     first_text = _norm(" ".join(ln.text for ln in lines))
     if title is None and meta_title and _norm(meta_title) in first_text:
@@ -86,6 +93,26 @@ def _title(lines: list[TextLine], layout: Layout) -> tuple[str | None, set[int]]
         if group and not _NOT_TITLE.match(text) and len(text.split()) <= 30:
             return text, {id(ln) for ln in group}
     return None, set()
+
+
+def _memo_subject(lines: list[TextLine], body: float) -> str | None:
+    """A memo or letter without large type: its subject is the last short line
+    standing alone before the salutation, the first heading or the text."""
+    subject = None
+    for ln in lines:
+        text = ln.text.strip()
+        words = text.split()
+        if _SALUTATION.match(text) or len(words) >= 10 or ln.size >= 1.15 * body:
+            break
+        if 3 <= len(words) and ln.size >= 0.95 * body and not re.search(r"[,.:;]$", text):
+            if not _DATE.search(text):
+                subject = text
+    return subject
+
+
+def _undecorate(title: str) -> str:
+    """Rules and slashes set around a title are not part of it: "/// Memo" → "Memo"."""
+    return re.sub(r"^[/\\|•·\-–—\s]+|[/\\|•·\s]+$", "", title).strip() or title
 
 
 def _titleish(text: str) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|-bd\b|,b\b", re.IGNORECASE)
 
@@ -57,7 +57,8 @@ class TextLine:
 
     `table` is set on a line that is one row of a table (cells joined by
     " | "); `column` counts the columns of the band the line was read in
-    (0 for a full-width line, 1.. left to right).
+    (0 for a full-width line, 1.. left to right); `aside` marks a line of a
+    side column set in smaller type than the text beside it.
     """
 
     words: list[Word]
@@ -67,7 +68,7 @@ class TextLine:
     text_override: str | None = None
     ocr: bool = False
     paragraph: int | None = None  # OCR engines say which paragraph a line is in
-    meta: dict[str, object] = field(default_factory=dict)
+    aside: bool = False  # in a side column of smaller type (a letterhead's sender block)
 
     @property
     def x0(self) -> float:
@@ -226,13 +227,11 @@ def _fragments(row: list[Word]) -> list[list[Word]]:
 
 
 def _read_in_order(fragments: list[list[Word]], page: int, width: float) -> list[TextLine]:
-    gutter = _gutter(fragments, width)
-    if gutter is None:
+    found = _gutter(fragments, width)
+    if found is None:
         return _join_rows(fragments, page, column=0)
-    g0, g1 = gutter
-    left = [f for f in fragments if max(w.x1 for w in f) <= g0 + 0.5]
-    right = [f for f in fragments if min(w.x0 for w in f) >= g1 - 0.5]
-    spanning = [f for f in fragments if f not in left and f not in right]
+    gutter, aside = found
+    left, right, spanning = _sides(fragments, gutter)
     # Bands: full-width lines cut the page; in between, left column then right.
     cuts = sorted(spanning, key=lambda f: min(w.top for w in f))
     out: list[TextLine] = []
@@ -241,57 +240,85 @@ def _read_in_order(fragments: list[list[Word]], page: int, width: float) -> list
         lower = min(w.top for w in cut) if cut is not None else float("inf")
         for side, column in ((left, 1), (right, 2)):
             band = [f for f in side if upper <= min(w.top for w in f) < lower]
-            out.extend(_join_rows(band, page, column=column))
+            rows = _join_rows(band, page, column=column)
+            for line in rows:
+                line.aside = column == aside
+            out.extend(rows)
         if cut is not None:
             out.extend(_join_rows([cut], page, column=0))
             upper = lower
     return out
 
 
-def _gutter(fragments: list[list[Word]], width: float) -> tuple[float, float] | None:
+def _gutter(
+    fragments: list[list[Word]], width: float
+) -> tuple[tuple[float, float], int | None] | None:
     """The widest vertical strip that no fragment crosses, if it splits real columns.
 
     Columns must each hold prose (fragments of several words), or one side
-    must be set in clearly smaller type (a letterhead's side column); a
-    strip between the labels and amounts of a table without rules splits
-    nothing.
+    must be set in clearly smaller type (a letterhead's side column: that
+    side, 1 or 2, is returned as the aside); a strip between the labels and
+    amounts of a table without rules splits nothing.
     """
     if len(fragments) < 6:
         return None
     spans = [(min(w.x0 for w in f), max(w.x1 for w in f)) for f in fragments]
-    lo, hi = 0.15 * width, 0.88 * width
-    step = 2.0
-    best: tuple[float, float] | None = None
-    x = lo
-    run_start: float | None = None
-    allowed = max(1, len(fragments) // 12)  # a title or figure may cross the gutter
-    while x <= hi:
-        crossing = sum(1 for a, b in spans if a < x < b)
-        if crossing <= allowed:
-            run_start = x if run_start is None else run_start
-        else:
-            if run_start is not None and (best is None or x - run_start > best[1] - best[0]):
-                best = (run_start, x)
-            run_start = None
-        x += step
-    if run_start is not None and (best is None or hi - run_start > best[1] - best[0]):
-        best = (run_start, hi)
-    if best is None or best[1] - best[0] < 8.0:
+    # A clean strip first; else one that a title or a figure crosses.
+    best = _clear_strip(spans, width, allowed=0)
+    if best is None:
+        best = _clear_strip(spans, width, allowed=max(1, len(fragments) // 12))
+    if best is None:
         return None
-    g0, g1 = best
-    left = [f for f in fragments if max(w.x1 for w in f) <= g0 + 0.5]
-    right = [f for f in fragments if min(w.x0 for w in f) >= g1 - 0.5]
+    left, right, _ = _sides(fragments, best)
     if len(left) < 3 or len(right) < 3:
         return None
-    if _prose(left) and _prose(right):
-        return best
     left_size = statistics.median(w.size for f in left for w in f)
     right_size = statistics.median(w.size for f in right for w in f)
     if min(left_size, right_size) < 0.85 * max(left_size, right_size) and (
         _prose(left) or _prose(right)
     ):
-        return best
+        return best, 1 if left_size < right_size else 2
+    if _prose(left) and _prose(right):
+        return best, None
     return None
+
+
+def _clear_strip(
+    spans: list[tuple[float, float]], width: float, allowed: int
+) -> tuple[float, float] | None:
+    """The widest x-range in the middle of the page crossed by at most `allowed` spans."""
+    lo, hi, step = 0.15 * width, 0.88 * width, 2.0
+    best: tuple[float, float] | None = None
+    run_start: float | None = None
+    x = lo
+    while x <= hi + step:
+        clear = x <= hi and sum(1 for a, b in spans if a < x < b) <= allowed
+        if clear and run_start is None:
+            run_start = x
+        elif not clear and run_start is not None:
+            if best is None or x - step - run_start > best[1] - best[0]:
+                best = (run_start, x - step)
+            run_start = None
+        x += step
+    if best is None or best[1] - best[0] < 8.0:
+        return None
+    return best
+
+
+def _sides(
+    fragments: list[list[Word]], gutter: tuple[float, float]
+) -> tuple[list[list[Word]], list[list[Word]], list[list[Word]]]:
+    """Fragments left of the gutter, right of it, and across it."""
+    g0, g1 = gutter
+    left, right, spanning = [], [], []
+    for f in fragments:
+        if max(w.x1 for w in f) <= g0 + 2.5:
+            left.append(f)
+        elif min(w.x0 for w in f) >= g1 - 2.5:
+            right.append(f)
+        else:
+            spanning.append(f)
+    return left, right, spanning
 
 
 def _prose(fragments: list[list[Word]]) -> bool:

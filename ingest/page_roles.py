@@ -37,6 +37,8 @@ _TOC_LEADER = re.compile(r"(?:\.\s*){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$")
 _NUMBER_WORD = re.compile(r"^\d{1,3}$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _SENTENCE_END = re.compile(r"[.!?;,][’”\"')\]]*$")
+# A list item's marker: "•", "-", "1.", "1)", "a.", "b)", "(iii)", "iv.".
+_LIST_MARKER = re.compile(r"^(?:[•◦▪■\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])\s+\S")
 
 
 @dataclass
@@ -70,6 +72,10 @@ def assign_roles(
         for ln in lines:
             if id(ln) in furniture:
                 layout.removed["running header or footer"] += 1
+            elif ln.aside:
+                # Sender, date and reference beside a letter: read for the
+                # citation (first_page), not text to search.
+                layout.removed["side column"] += 1
             elif _TOC_LEADER.search(ln.text.strip()):
                 layout.removed["table of contents"] += 1
             else:
@@ -300,6 +306,8 @@ def _paragraph_break(a: TextLine, b: TextLine, leading: float, body_size: float)
     if gap < -0.5 * body_size or gap > leading + 0.45 * max(a.size, b.size):
         return True
     if abs(a.size - b.size) > 0.6 or a.bold != b.bold:
+        return True
+    if _LIST_MARKER.match(b.text.strip()):
         return True
     if b.ocr and a.paragraph is not None and a.paragraph != b.paragraph:
         return True
