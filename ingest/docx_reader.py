@@ -253,6 +253,8 @@ class _BodyReader:
         self.lineno = 0
         self.refs: list[tuple[SourceLine, list[tuple[str, str]]]] = []
         self.title_text: str | None = None  # the first paragraph in the Title style
+        # A note reference with its own mark: the text after it is that mark.
+        self.custom_mark = False
 
     def read(self) -> list[SourceLine]:
         self.body(self.document.element.body)
@@ -319,6 +321,7 @@ class _BodyReader:
         parts: list[str] = []
         refs: list[tuple[str, str]] = []
         boxes: list[Any] = []
+        self.custom_mark = False
         self._inline(element, parts, refs, boxes)
         return squeeze(normalize_line("".join(parts))), refs, boxes
 
@@ -334,13 +337,12 @@ class _BodyReader:
     def _run(self, run: Any, parts: list[str], refs: list[Any], boxes: list[Any]) -> None:
         if _on(run, "w:rPr/w:vanish"):
             return
-        custom_mark = False
         for child in run:
             tag = child.tag
             if tag == W_T:
-                if custom_mark:
+                if self.custom_mark:
                     # The note's own mark ("*") typed after its reference.
-                    custom_mark = False
+                    self.custom_mark = False
                     continue
                 parts.append(child.text or "")
             elif tag in _BREAKS:
@@ -349,7 +351,7 @@ class _BodyReader:
                 parts.append("-")
             elif tag in _NOTE_REFS:
                 refs.append((_NOTE_REFS[tag], child.get(_qn("w:id")) or ""))
-                custom_mark = child.get(_qn("w:customMarkFollows")) in ("1", "true", "on")
+                self.custom_mark = child.get(_qn("w:customMarkFollows")) in ("1", "true", "on")
             elif tag in _PICTURES:
                 boxes.extend(_text_boxes(child))
 

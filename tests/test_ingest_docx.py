@@ -204,6 +204,25 @@ def _lettered_list(d: docx.document.Document) -> str:
     return "90"
 
 
+def _outline_list(d: docx.document.Document) -> str:
+    """Add a two-level list "1.", "1.1" (as for numbered headings); return its numId."""
+    numbering = d.part.numbering_part.element
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="91">'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+            '<w:lvlText w:val="%1."/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+            '<w:lvlText w:val="%1.%2"/></w:lvl></w:abstractNum>'
+        ),
+    )
+    numbering.append(
+        parse_xml(f'<w:num {nsdecls("w")} w:numId="91"><w:abstractNumId w:val="91"/></w:num>')
+    )
+    return "91"
+
+
 def _numbered(d: docx.document.Document, text: str, num_id: str, ilvl: int = 0) -> None:
     p = d.add_paragraph(text)
     p._p.get_or_add_pPr().append(
@@ -224,6 +243,9 @@ def test_list_items_get_the_label_word_shows() -> None:
     # numId 0 switches the style's numbering off: no label.
     _numbered(d, "Geen nummer meer", "0")
     d.add_paragraph("Derde aanbeveling", style="List Number")
+    outline = _outline_list(d)
+    for text, ilvl in [("Inleiding", 0), ("Context", 1), ("Vraag", 1), ("Advies", 0), ("Kern", 1)]:
+        _numbered(d, text, outline, ilvl)
     lines, _ = read_docx(_bytes(d))
 
     assert _content(lines) == [
@@ -234,6 +256,12 @@ def test_list_items_get_the_label_word_shows() -> None:
         "b) betere begeleiding",
         "Geen nummer meer",
         "3. Derde aanbeveling",
+        # A deeper level restarts under each new item above it.
+        "1. Inleiding",
+        "1.1 Context",
+        "1.2 Vraag",
+        "2. Advies",
+        "2.1 Kern",
     ]
 
 
