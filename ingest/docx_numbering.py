@@ -16,6 +16,8 @@ from typing import Any
 
 from docx.oxml.ns import qn
 
+from ingest.docx_xml import to_int, val
+
 BULLET = "•"
 _LEVELS = 9
 _PLACEHOLDER = re.compile(r"%([1-9])")
@@ -23,21 +25,6 @@ _ROMAN = (
     (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
     (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
 )  # fmt: skip
-
-
-def _val(element: Any, tag: str) -> str | None:
-    """The w:val of child `tag` of `element`, if both exist."""
-    if element is None:
-        return None
-    child = element.find(qn(tag))
-    return None if child is None else child.get(qn("w:val"))
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
 
 
 def _roman(n: int) -> str:
@@ -96,7 +83,7 @@ class ListNumbering:
             return BULLET
         # A list with overrides is its own instance; others continue their definition.
         has_override = num.find(qn("w:lvlOverride")) is not None
-        key = f"num{num_id}" if has_override else f"abs{_val(num, 'w:abstractNumId')}"
+        key = f"num{num_id}" if has_override else f"abs{val(num, 'w:abstractNumId')}"
         counters = self._counters.setdefault(key, [None] * _LEVELS)
         current = counters[ilvl]
         counters[ilvl] = current + 1 if current is not None else self._start(levels[ilvl])
@@ -106,19 +93,19 @@ class ListNumbering:
 
     def _levels(self, num: Any) -> list[Any | None]:
         """The w:lvl definitions of a list, levels 0-8, with its overrides applied."""
-        abstract = self._abstract(_val(num, "w:abstractNumId"))
+        abstract = self._abstract(val(num, "w:abstractNumId"))
         levels: list[Any | None] = [None] * _LEVELS
         if abstract is not None:
             for lvl in abstract.iterfind(qn("w:lvl")):
-                i = _int(lvl.get(qn("w:ilvl")), -1)
+                i = to_int(lvl.get(qn("w:ilvl")), -1)
                 if 0 <= i < _LEVELS:
                     levels[i] = lvl
         for override in num.iterfind(qn("w:lvlOverride")):
-            i = _int(override.get(qn("w:ilvl")), -1)
+            i = to_int(override.get(qn("w:ilvl")), -1)
             if not 0 <= i < _LEVELS:
                 continue
             replacement = override.find(qn("w:lvl"))
-            start = _val(override, "w:startOverride")
+            start = val(override, "w:startOverride")
             if replacement is not None:
                 levels[i] = replacement
             if start is not None and levels[i] is not None:
@@ -127,21 +114,21 @@ class ListNumbering:
 
     def _abstract(self, abstract_id: str | None, depth: int = 0) -> Any | None:
         abstract = self._abstracts.get(abstract_id or "")
-        link = _val(abstract, "w:numStyleLink")
+        link = val(abstract, "w:numStyleLink")
         if abstract is None or link is None or depth > 3:
             return abstract
         # Defined by a list style: follow the style to the list that holds the levels.
         num = self._nums.get(self._style_num_id(link) or "")
-        return self._abstract(_val(num, "w:abstractNumId"), depth + 1) if num is not None else None
+        return self._abstract(val(num, "w:abstractNumId"), depth + 1) if num is not None else None
 
     @staticmethod
     def _start(lvl: Any) -> int:
-        return _int(_val(lvl, "w:start"), 1)
+        return to_int(val(lvl, "w:start"), 1)
 
     def _render(self, levels: list[Any | None], counters: list[int | None], ilvl: int) -> str:
         lvl = levels[ilvl]
-        fmt = _val(lvl, "w:numFmt") or "decimal"
-        text = _val(lvl, "w:lvlText")
+        fmt = val(lvl, "w:numFmt") or "decimal"
+        text = val(lvl, "w:lvlText")
         if fmt == "bullet":
             return BULLET
         if text is None:
@@ -152,7 +139,7 @@ class ListNumbering:
             k = int(m.group(1)) - 1
             level = levels[k]
             value = counters[k] if counters[k] is not None else self._start(level)
-            level_fmt = "decimal" if legal else (_val(level, "w:numFmt") or "decimal")
+            level_fmt = "decimal" if legal else (val(level, "w:numFmt") or "decimal")
             shown = format_number(value or 0, level_fmt) if level_fmt != "none" else ""
             if shown is None:
                 raise ValueError(level_fmt)

@@ -31,6 +31,7 @@ from docx.oxml.ns import qn
 
 from ingest.docx_numbering import BULLET, ListNumbering
 from ingest.docx_package import check_zip, document_hints
+from ingest.docx_xml import W_VAL, find, on, to_int, val
 from ingest.lines import SourceLine, normalize_line, squeeze
 from ingest.readers import DocumentHints, UnreadableFile
 
@@ -65,41 +66,26 @@ def read_docx(data: bytes) -> tuple[list[SourceLine], DocumentHints]:
     return lines, hints
 
 
-_qn = qn
-W_P, W_TBL, W_TR, W_TC, W_R = (_qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:r"))
-W_T, W_VAL = _qn("w:t"), _qn("w:val")
-W_TXBX = _qn("w:txbxContent")
+W_P, W_TBL, W_TR, W_TC, W_R = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:r"))
+W_T = qn("w:t")
+W_TXBX = qn("w:txbxContent")
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _ALTERNATE, _CHOICE, _FALLBACK = (
     f"{{{MC}}}{t}" for t in ("AlternateContent", "Choice", "Fallback")
 )
 # Elements whose children are the real content (content controls, custom XML, tracked inserts).
 _WRAPPERS = {
-    _qn(t)
+    qn(t)
     for t in (
         *("w:sdt", "w:sdtContent", "w:customXml", "w:hyperlink", "w:smartTag", "w:ins"),
         *("w:fldSimple", "w:moveTo", "w:dir", "w:bdo"),
     )
 }
-_BREAKS = {_qn("w:br"), _qn("w:cr"), _qn("w:tab"), _qn("w:ptab")}
-_NOTE_REFS = {_qn("w:footnoteReference"): "footnote", _qn("w:endnoteReference"): "endnote"}
-_MATH = _qn("m:oMath"), _qn("m:oMathPara")
-_MATH_T = _qn("m:t")
-_PICTURES = {_qn("w:drawing"), _qn("w:pict"), _ALTERNATE}
-
-
-def _val(element: Any, path: str) -> str | None:
-    """The w:val of the element at `path` ("w:pPr/w:pStyle") under `element`."""
-    if element is None:
-        return None
-    child = element.find("/".join(_qn(p) for p in path.split("/")))
-    return None if child is None else child.get(W_VAL)
-
-
-def _on(element: Any, path: str) -> bool:
-    """A Word toggle (w:vanish, w:b): present and not switched off."""
-    child = element.find("/".join(_qn(p) for p in path.split("/")))
-    return child is not None and child.get(W_VAL) not in ("0", "false", "off")
+_BREAKS = {qn("w:br"), qn("w:cr"), qn("w:tab"), qn("w:ptab")}
+_NOTE_REFS = {qn("w:footnoteReference"): "footnote", qn("w:endnoteReference"): "endnote"}
+_MATH = qn("m:oMath"), qn("m:oMathPara")
+_MATH_T = qn("m:t")
+_PICTURES = {qn("w:drawing"), qn("w:pict"), _ALTERNATE}
 
 
 def _children(element: Any, wanted: str) -> Iterator[Any]:
@@ -128,11 +114,11 @@ class _Styles:
         self.default: str | None = None
         if root is None:
             return
-        for style in root.iterfind(_qn("w:style")):
-            style_id = style.get(_qn("w:styleId")) or ""
+        for style in root.iterfind(qn("w:style")):
+            style_id = style.get(qn("w:styleId")) or ""
             self._by_id[style_id] = style
-            is_default = style.get(_qn("w:default")) in ("1", "true")
-            if is_default and style.get(_qn("w:type")) == "paragraph":
+            is_default = style.get(qn("w:default")) in ("1", "true")
+            if is_default and style.get(qn("w:type")) == "paragraph":
                 self.default = style_id
 
     def chain(self, style_id: str | None) -> list[Any]:
@@ -142,27 +128,27 @@ class _Styles:
             if any(s is style for s in out):
                 break
             out.append(style)
-            style_id = _val(style, "w:basedOn")
+            style_id = val(style, "w:basedOn")
         return out
 
     def name(self, style_id: str | None) -> str:
         style = self._by_id.get(style_id or "")
         if style is None:
             return ""
-        return squeeze((_val(style, "w:name") or style_id or "").lower())
+        return squeeze((val(style, "w:name") or style_id or "").lower())
 
     def outline_level(self, style_id: str | None) -> int | None:
         for style in self.chain(style_id):
-            level = _val(style, "w:pPr/w:outlineLvl")
+            level = val(style, "w:pPr/w:outlineLvl")
             if level is not None:
                 return _level(level)
         return None
 
     def num_pr(self, style_id: str | None) -> tuple[str, int] | None:
         for style in self.chain(style_id):
-            num_pr = style.find(_qn("w:pPr") + "/" + _qn("w:numPr"))
+            num_pr = find(style, "w:pPr/w:numPr")
             if num_pr is not None:
-                return _val(num_pr, "w:numId") or "0", _ilvl(_val(num_pr, "w:ilvl"))
+                return val(num_pr, "w:numId") or "0", to_int(val(num_pr, "w:ilvl"), 0)
         return None
 
     def num_id(self, style_id: str) -> str | None:
@@ -177,13 +163,6 @@ def _level(value: str) -> int | None:
     except ValueError:
         return None
     return level + 1 if 0 <= level <= 8 else None
-
-
-def _ilvl(value: str | None) -> int:
-    try:
-        return int(value) if value is not None else 0
-    except ValueError:
-        return 0
 
 
 class _BodyReader:
@@ -226,7 +205,7 @@ class _BodyReader:
 
     def paragraph(self, p: Any) -> None:
         self.lineno += 1
-        style_id = _val(p, "w:pPr/w:pStyle") or self.styles.default
+        style_id = val(p, "w:pPr/w:pStyle") or self.styles.default
         name = self.styles.name(style_id)
         if _TOC_STYLE.match(name):
             # Table-of-contents entries repeat the headings with page numbers.
@@ -234,8 +213,9 @@ class _BodyReader:
         text, refs, boxes = self.inline(p)
         label = self.label(p, style_id, name)
         level = self.heading_level(p, style_id, name)
-        if text and label:
-            text = text if label == BULLET and text.startswith(BULLET) else f"{label} {text}"
+        # A bullet before a heading is decoration; a number before it is part of it.
+        if text and label and not (label == BULLET and (level or text.startswith(BULLET))):
+            text = f"{label} {text}"
         if text:
             if level and name in _TITLE_STYLES and self.title_text is None:
                 self.title_text = text
@@ -250,19 +230,19 @@ class _BodyReader:
             return int(m.group(1))
         if name in _TITLE_STYLES:
             return 1
-        own = _val(p, "w:pPr/w:outlineLvl")
+        own = val(p, "w:pPr/w:outlineLvl")
         if own is not None:
             return _level(own)
         return self.styles.outline_level(style_id)
 
     def label(self, p: Any, style_id: str | None, name: str) -> str | None:
         """The list label Word shows before this paragraph, if it is a list item."""
-        num_pr = p.find(_qn("w:pPr") + "/" + _qn("w:numPr"))
-        if num_pr is not None and _val(num_pr, "w:numId") is not None:
+        num_pr = find(p, "w:pPr/w:numPr")
+        if num_pr is not None and val(num_pr, "w:numId") is not None:
             style = self.styles.num_pr(style_id)
-            ilvl = _val(num_pr, "w:ilvl")
-            level = _ilvl(ilvl) if ilvl is not None else (style[1] if style else 0)
-            return self.numbering.label(_val(num_pr, "w:numId") or "0", level)
+            ilvl = val(num_pr, "w:ilvl")
+            level = to_int(ilvl, 0) if ilvl is not None else (style[1] if style else 0)
+            return self.numbering.label(val(num_pr, "w:numId") or "0", level)
         from_style = self.styles.num_pr(style_id)
         if from_style is not None:
             return self.numbering.label(*from_style)
@@ -287,7 +267,7 @@ class _BodyReader:
                 parts.append("".join(t.text or "" for t in child.iter(_MATH_T)))
 
     def _run(self, run: Any, parts: list[str], refs: list[Any], boxes: list[Any]) -> None:
-        if _on(run, "w:rPr/w:vanish"):
+        if on(run, "w:rPr/w:vanish"):
             return
         for child in run:
             tag = child.tag
@@ -299,11 +279,11 @@ class _BodyReader:
                 parts.append(child.text or "")
             elif tag in _BREAKS:
                 parts.append(" ")
-            elif tag == _qn("w:noBreakHyphen"):
+            elif tag == qn("w:noBreakHyphen"):
                 parts.append("-")
             elif tag in _NOTE_REFS:
-                refs.append((_NOTE_REFS[tag], child.get(_qn("w:id")) or ""))
-                self.custom_mark = child.get(_qn("w:customMarkFollows")) in ("1", "true", "on")
+                refs.append((_NOTE_REFS[tag], child.get(qn("w:id")) or ""))
+                self.custom_mark = child.get(qn("w:customMarkFollows")) in ("1", "true", "on")
             elif tag in _PICTURES:
                 boxes.extend(_text_boxes(child))
 
@@ -325,7 +305,7 @@ class _BodyReader:
             refs: list[tuple[str, str]] = []
             nested: list[Any] = []
             for tc in _children(tr, W_TC):
-                merge = tc.find(_qn("w:tcPr") + "/" + _qn("w:vMerge"))
+                merge = find(tc, "w:tcPr/w:vMerge")
                 if merge is not None and merge.get(W_VAL) != "restart":
                     # Continues the cell above: its text is already in that row.
                     continue
@@ -335,7 +315,7 @@ class _BodyReader:
                         nested.append(block)
                         continue
                     text, cell_refs, _ = self.inline(block)
-                    label = self.label(block, _val(block, "w:pPr/w:pStyle"), "")
+                    label = self.label(block, val(block, "w:pPr/w:pStyle"), "")
                     words.append(f"{label} {text}" if text and label else text)
                     refs.extend(cell_refs)
                 cell = " ".join(w for w in words if w)
@@ -428,7 +408,7 @@ def _notes(root: Any | None, tag: str) -> dict[str, Any]:
     if root is None:
         return {}
     return {
-        note.get(_qn("w:id")) or "": note
-        for note in root.iterfind(_qn(tag))
-        if note.get(_qn("w:type")) in (None, "normal")
+        note.get(qn("w:id")) or "": note
+        for note in root.iterfind(qn(tag))
+        if note.get(qn("w:type")) in (None, "normal")
     }

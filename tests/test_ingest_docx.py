@@ -166,6 +166,32 @@ def test_nested_table_rows_follow_and_one_cell_frame_is_body() -> None:
     assert _line(lines, "Kader").role == "body"
 
 
+_TEXT_BOX = """<w:r {ns} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"
+  xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+  xmlns:v="urn:schemas-microsoft-com:vml"><mc:AlternateContent>
+  <mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx><w:txbxContent>
+    <w:p><w:r><w:t>In een kader: 3 op 10 leerlingen.</w:t></w:r></w:p>
+  </w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>
+  <mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>
+    <w:p><w:r><w:t>In een kader: 3 op 10 leerlingen.</w:t></w:r></w:p>
+  </w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>
+</mc:AlternateContent></w:r>"""
+
+
+def test_text_box_is_read_once_after_its_paragraph() -> None:
+    d = docx.Document()
+    p = d.add_paragraph("De tekst rond het kader.")
+    # Word writes a text box twice: as a drawing and as an old VML fallback.
+    p._p.append(parse_xml(_TEXT_BOX.format(ns=nsdecls("w"))))
+    d.add_paragraph("Daarna gaat de tekst verder.")
+    lines, _ = read_docx(_bytes(d))
+    assert _content(lines) == [
+        "De tekst rond het kader.",
+        "In een kader: 3 op 10 leerlingen.",
+        "Daarna gaat de tekst verder.",
+    ]
+
+
 def test_headings_by_style_and_outline_level() -> None:
     d = docx.Document()
     d.add_paragraph("Advies over de reistijd", style="Title")
