@@ -70,7 +70,8 @@ def read_document(path: Path, *, max_file_mb: float = 50.0) -> RawDocument:
         raw.path, raw.content_hash = path, digest
         return raw
     if suffix == ".docx":
-        return RawDocument(path, _read_docx(data), digest)
+        lines, hints = _read_docx(data)
+        return RawDocument(path, lines, digest, structured=True, hints=hints)
     text, encoding = decode_text(data)
     note = f"decoded as {encoding}" if encoding != "utf-8" else None
     lines = _markdown_lines(text) if suffix == ".md" else text_lines(text)
@@ -132,44 +133,11 @@ def _read_pdf(data: bytes) -> RawDocument:
     )
 
 
-def _read_docx(data: bytes) -> list[SourceLine]:
-    import io
-    import zipfile
+def _read_docx(data: bytes) -> tuple[list[SourceLine], DocumentHints]:
+    # Imported here: docx_reader needs this module's UnreadableFile and DocumentHints.
+    from ingest.docx_reader import read_docx
 
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableFile(
-            "DOCX is damaged or not a Word document; open and save it again in Word"
-        ) from exc
-    lines: list[SourceLine] = []
-    for i, paragraph in enumerate(document.paragraphs, start=1):
-        text = normalize_line(paragraph.text)
-        if not text.strip():
-            lines.append(SourceLine(" ", i))
-            continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        level = _heading_level(style)
-        if style.lower().startswith("list") and not re.match(r"^\s*[•\-–]", text):
-            text = "• " + text
-        lines.append(SourceLine(text, i, heading=level))
-        # Each Word paragraph is a block of its own.
-        lines.append(SourceLine(" ", i))
-    if not any(ln.stripped for ln in lines):
-        raise UnreadableFile("DOCX has no text; remove it or replace it with the full document")
-    return lines
-
-
-def _heading_level(style: str) -> int | None:
-    m = re.match(r"(?i)^(heading|kop)\s*(\d)$", style.strip())
-    if m:
-        return int(m.group(2))
-    if style.strip().lower() == "title":
-        return 1
-    return None
+    return read_docx(data)
 
 
 def _markdown_lines(text: str) -> list[SourceLine]:
