@@ -21,7 +21,7 @@ from itertools import pairwise
 
 from ingest.dehyphenate import Vocabulary, is_url_fragment_line, join_hyphenated, join_url
 from ingest.document import Anchor
-from ingest.footnotes import Footnote, extract_footnotes, strip_markers
+from ingest.footnotes import Footnote, extract_footnotes, footnotes_by_role, strip_markers
 from ingest.lines import SourceLine, squeeze
 
 _BULLET = re.compile(r"^([•◦o\-–*]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z]\))\s+(\S.*)$")
@@ -125,12 +125,17 @@ def clean_lines(
         removed["address"] += 1
         ln.text = ""
     urls: list[str] = []
-    _drop_furniture(lines, removed, urls)
+    _drop_furniture(lines, removed, urls, links_only=structured)
 
-    body, notes = extract_footnotes(lines, paragraph_gap=gaps, width=width)
-    removed["citation markers"] += strip_markers(body, notes, vocabulary)
+    if structured:
+        body, notes = footnotes_by_role(lines)
+    else:
+        body, notes = extract_footnotes(lines, paragraph_gap=gaps, width=width)
+        removed["citation markers"] += strip_markers(body, notes, vocabulary)
 
-    blocks = _build_blocks(body, gaps_after_removal(body, lines, gaps), vocabulary, urls, width)
+    blocks = _build_blocks(
+        body, gaps_after_removal(body, lines, gaps), vocabulary, urls, width, structured
+    )
     if title_text and title_line is not None:
         blocks.insert(0, Block("title", title_text, pieces=[(0, title_line)], open=False))
     _assign_sections(blocks)
@@ -341,10 +346,15 @@ def _build_blocks(
             if structured
             else _heading(ln, s, nxt, at_boundary, width)
         )
+        # A reader that saw the layout marked every paragraph break as a gap.
         continues = (
             current is not None
             and current.open
-            and _continues(current, previous, s, gap_pending, width)
+            and (
+                (not gap_pending and current.kind != "heading")
+                if structured
+                else _continues(current, previous, s, gap_pending, width)
+            )
         )
         if heading:
             level, title = heading
