@@ -17,6 +17,7 @@ from ingest.ocr import OcrError, OcrUnavailable, ocr_available, ocr_page, parse_
 
 REALDOCS = Path(__file__).parent / "data" / "realdocs"
 RSGB = REALDOCS / "Is-het-RSGB-nog-wel-een-gemeentelijk-referentiemodel.pdf"
+WASSENAAR = REALDOCS / "Jaarstukken-2023-Wassenaar.pdf"
 PX_PER_PT = 300 / 72  # the images below are drawn at 300 dpi
 
 
@@ -115,6 +116,21 @@ def test_real_low_resolution_scan_is_read() -> None:
     # The title is set larger than the body text.
     body = sorted(line.height for line in page.lines)[len(page.lines) // 2]
     assert page.lines[0].text.startswith("Is het RSGB") and page.lines[0].height > 1.5 * body
+
+
+def test_real_screen_capture_of_two_pages_reads_left_page_first() -> None:
+    # A landscape capture of pages 105 and 106 of a budget table, on a rotated A4 page.
+    page = ocr_page(WASSENAAR.read_bytes(), 0)
+    assert (page.width, page.height) == pytest.approx((841.9, 595.3), abs=0.5)
+    middle = page.width / 2
+    assert not [line.text for line in page.lines if line.x0 < middle < line.x1]
+    sides = [line.x0 < middle for line in page.lines]
+    # Every line of the left page comes before every line of the right page.
+    assert sides == sorted(sides, reverse=True) and sides[0] and not sides[-1]
+    texts = [line.text for line in page.lines]
+    assert "Overzicht baten en lasten per taakveld" in texts
+    assert any(t.startswith("1.2 Openbare orde en veiligheid") for t in texts)
+    assert any(t.startswith("0.2 Burgerzaken 349.518") for t in texts)
 
 
 def test_missing_tesseract_names_the_packages(
