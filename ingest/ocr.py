@@ -39,6 +39,9 @@ TIMEOUT_S = 300.0
 # correctly read table figures ("4.427.241" in the Wassenaar table): dropping
 # them would lose content, and a misread word costs search little.
 NOISE_CONF = 50.0
+# An A4 page at 300 dpi is 8.7 million pixels; a poster-sized page is rendered
+# at a lower resolution rather than at a size that Tesseract chews on for minutes.
+MAX_PIXELS = 40_000_000
 
 
 class OcrError(Exception):
@@ -134,14 +137,15 @@ def ocr_page(pdf: bytes, page_index: int, *, dpi: int = 300, language: str = "nl
     problem = ocr_available(language)
     if problem:
         raise OcrUnavailable(problem)
-    image, width, height = _render(pdf, page_index, dpi)
+    image, width, height, dpi = _render(pdf, page_index, dpi)
     tsv = _tesseract(image, dpi=dpi, language=language)
     return OcrPage(width=width, height=height, lines=parse_tsv(tsv, scale=72.0 / dpi))
 
 
-def _render(pdf: bytes, page_index: int, dpi: int) -> tuple[bytes, float, float]:
-    """The page as a grayscale PNM image at `dpi`, and its size in points
-    (after the page's /Rotate, as pdfplumber reports it)."""
+def _render(pdf: bytes, page_index: int, dpi: int) -> tuple[bytes, float, float, int]:
+    """The page as a grayscale PNM image, its size in points (after the page's
+    /Rotate, as pdfplumber reports it) and the dpi it was rendered at: `dpi`,
+    or less for a page so large that it would pass `MAX_PIXELS`."""
     import pypdfium2 as pdfium
 
     try:
@@ -155,10 +159,11 @@ def _render(pdf: bytes, page_index: int, dpi: int) -> tuple[bytes, float, float]
             raise OcrError(f"PDF has {len(doc)} pages; there is no page {page_index + 1} to OCR")
         page = doc[page_index]
         width, height = page.get_size()
+        dpi = min(dpi, int(72 * (MAX_PIXELS / max(1.0, width * height)) ** 0.5))
         bitmap = page.render(scale=dpi / 72.0, grayscale=True)
         buffer = io.BytesIO()
         bitmap.to_pil().save(buffer, format="PPM")
-        return buffer.getvalue(), float(width), float(height)
+        return buffer.getvalue(), float(width), float(height), dpi
     finally:
         doc.close()
 

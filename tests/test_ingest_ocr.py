@@ -13,6 +13,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
+from ingest import ocr
 from ingest.ocr import OcrError, OcrUnavailable, ocr_available, ocr_page, parse_tsv
 
 REALDOCS = Path(__file__).parent / "data" / "realdocs"
@@ -77,6 +78,18 @@ def test_words_come_back_in_order_with_boxes_in_points(synthetic: bytes) -> None
     # Line height follows the type size, so 14 pt lines stand out from 8 pt ones.
     assert page.lines[0].height > 1.4 * page.lines[2].height
     assert page.lines[0].top < page.lines[1].top < page.lines[2].top
+
+
+def test_oversized_page_is_rendered_smaller_with_boxes_still_in_points(
+    synthetic: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if the page were poster-sized: the pixel budget forces about 190 dpi.
+    monkeypatch.setattr(ocr, "MAX_PIXELS", 300_000)
+    page = ocr_page(synthetic, 0)
+    assert [line.text for line in page.lines][:2] == [text for _, _, text, _ in LINES[:2]]
+    for line, (x, y, _, size) in zip(page.lines[:2], LINES[:2], strict=True):
+        assert line.x0 == pytest.approx(x, abs=3)
+        assert y <= line.top <= y + size * 0.5
 
 
 def test_two_columns_are_read_column_by_column() -> None:
