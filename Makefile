@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
-.PHONY: setup index run serve test test-fast bench lint browser lock clean
+.PHONY: setup index run serve test test-fast bench lint browser ocr lock clean
 
-setup: $(STAMP)
+setup: $(STAMP) ocr
 
 # torch first, pinned to the CPU build on this machine's disk; then the project
 # under the constraints file so every install resolves to the same versions.
@@ -35,6 +35,15 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Tesseract with its Dutch data for scanned PDF pages, and poppler's tools
+# (pdftotext is the benchmark's reference reading; pdftoppm renders pages).
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx nld \
+	  && command -v pdftotext >/dev/null 2>&1; } || { \
+	  echo "Installing Debian's tesseract-ocr, tesseract-ocr-nld and poppler-utils for OCR..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    tesseract-ocr tesseract-ocr-nld poppler-utils >/dev/null; }
 
 test: setup browser
 	$(BIN)/python -m pytest
