@@ -99,10 +99,15 @@ def assign_roles(
         if out and not out[-1].is_blank:
             emit(" ", page)
 
+    edges = _right_edges(pages, body_size)
+    last_body: TextLine | None = None  # the last body line of the page before
+    previous: TextLine | None = None
     for index, lines in enumerate(pages):
         page = index + 1
+        if previous is not None:
+            last_body = previous
         first = True
-        previous: TextLine | None = None
+        previous = None
         pending_heading: tuple[TextLine, SourceLine] | None = None
         body = [ln for ln in lines if id(ln) not in note_ids]
         for ln in body:
@@ -123,7 +128,10 @@ def assign_roles(
                 previous = ln
                 continue
             level = _heading_level(ln, previous, body_size, leading, styles)
-            breaks = previous is None or _paragraph_break(previous, ln, leading, body_size)
+            before = previous or last_body
+            breaks = before is None or _paragraph_break(
+                before, ln, leading, body_size, edges.get(before.column, 0.0)
+            )
             after_title = bool(out) and out[-1].role == "title"
             if (
                 ln.table
@@ -131,7 +139,7 @@ def assign_roles(
                 or level
                 or breaks
                 or after_title
-            ) and (previous is not None or not first):
+            ):
                 gap(page)
             text, cites = _take_markers(ln, numbers)
             line = emit(text, page, new_page=first, heading=level or None, cites=cites)
@@ -296,12 +304,17 @@ def _leading(pages: list[list[TextLine]], body_size: float) -> float:
     return statistics.median(gaps) if gaps else 0.3 * body_size
 
 
-def _paragraph_break(a: TextLine, b: TextLine, leading: float, body_size: float) -> bool:
-    if a.page != b.page:
-        return False
-    if a.column != b.column:
-        # The next column continues the text where the last one stopped.
-        return bool(_SENTENCE_END.search(a.text.strip()))
+def _paragraph_break(
+    a: TextLine, b: TextLine, leading: float, body_size: float, right: float
+) -> bool:
+    """Does a paragraph end between lines `a` and `b`? `right` is where the
+    full lines of `a`'s column end."""
+    ended = bool(_SENTENCE_END.search(a.text.strip()))
+    short = a.x1 < right - 3 * a.size
+    if a.page != b.page or a.column != b.column:
+        # The next page or column continues the text, unless a short line
+        # ended a sentence before the break.
+        return ended and short
     gap = b.top - a.bottom
     if gap < -0.5 * body_size or gap > leading + 0.45 * max(a.size, b.size):
         return True
@@ -311,8 +324,19 @@ def _paragraph_break(a: TextLine, b: TextLine, leading: float, body_size: float)
         return True
     if b.ocr and a.paragraph is not None and a.paragraph != b.paragraph:
         return True
-    # A first-line indent after a sentence end starts a paragraph.
-    return b.x0 > a.x0 + 1.5 * body_size and bool(_SENTENCE_END.search(a.text.strip()))
+    # A first-line indent, or a short line, after a sentence end.
+    return ended and (short or b.x0 > a.x0 + 1.5 * body_size)
+
+
+def _right_edges(pages: list[list[TextLine]], body_size: float) -> dict[int, float]:
+    """Where the full lines of body text end, per column (most pages share a layout)."""
+    ends: defaultdict[int, list[float]] = defaultdict(list)
+    for lines in pages:
+        for ln in lines:
+            if abs(ln.size - body_size) < 0.6 and not ln.table:
+                ends[ln.column].append(ln.x1)
+    # Not the very widest line: a URL or a table may stick out into the margin.
+    return {c: sorted(xs)[min(len(xs) - 1, int(0.9 * len(xs)))] for c, xs in ends.items()}
 
 
 def _heading_styles(
