@@ -104,9 +104,13 @@ def _memo_subject(lines: list[TextLine], body: float) -> str | None:
         words = text.split()
         if _SALUTATION.match(text) or len(words) >= 10 or ln.size >= 1.15 * body:
             break
-        if len(words) >= 3 and ln.size >= 0.95 * body and not re.search(r"[,.:;]$", text):
-            if not _DATE.search(text):
-                subject = text
+        if (
+            len(words) >= 3
+            and ln.size >= 0.95 * body
+            and not re.search(r"[,.:;]$", text)
+            and not _DATE.search(text)
+        ):
+            subject = text
     return subject
 
 

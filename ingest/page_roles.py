@@ -318,11 +318,13 @@ def _paragraph_break(
     gap = b.top - a.bottom
     if gap < -0.5 * body_size or gap > leading + 0.45 * max(a.size, b.size):
         return True
-    if abs(a.size - b.size) > 0.6 or a.bold != b.bold:
+    if a.ocr and b.ocr:
+        # OCR gives no fonts and ragged sizes; its own paragraphs say more.
+        if a.paragraph != b.paragraph or abs(a.size - b.size) > 0.25 * max(a.size, b.size):
+            return True
+    elif abs(a.size - b.size) > 0.6 or a.bold != b.bold:
         return True
     if _LIST_MARKER.match(b.text.strip()):
-        return True
-    if b.ocr and a.paragraph is not None and a.paragraph != b.paragraph:
         return True
     # A first-line indent, or a short line, after a sentence end.
     return ended and (short or b.x0 > a.x0 + 1.5 * body_size)

@@ -118,9 +118,12 @@ def _page(page: object, number: int, data: bytes, ocr: bool) -> tuple[list[TextL
 
 
 def _ocr_lines(data: bytes, number: int) -> list[TextLine]:
-    from ingest.ocr import ocr_page
+    from ingest.ocr import OcrError, ocr_page
 
-    result = ocr_page(data, number - 1)
+    try:
+        result = ocr_page(data, number - 1)
+    except OcrError as exc:
+        raise PdfError(f"page {number} has no text layer and cannot be read by OCR: {exc}") from exc
     out = []
     for line in result.lines:
         words = [
