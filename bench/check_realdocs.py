@@ -197,7 +197,11 @@ def validate(gold_dir: Path = GOLD_DIR, pdf_dir: Path = PDF_DIR) -> Report:
     """Check the three gold files against the PDFs in `pdf_dir`."""
     report = Report()
     try:
-        gold, quotes, questions = load_gold(gold_dir), load_quotes(gold_dir), load_questions(gold_dir)
+        gold, quotes, questions = (
+            load_gold(gold_dir),
+            load_quotes(gold_dir),
+            load_questions(gold_dir),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"{gold_dir}: cannot read the gold files ({exc})")
         return report
