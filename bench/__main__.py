@@ -3,7 +3,7 @@
 Everything is measured on this machine in this run and written to
 BENCHMARKS.md (plus bench/hit_at_k.png). Stages can be chosen:
 
-    python -m bench [--only quality,speed,embed,scale,browser,load] [--quick]
+    python -m bench [--only quality,speed,realdocs,embed,scale,browser,load] [--quick]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ingest.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 QUESTIONS = ROOT / "bench" / "questions.jsonl"
-STAGES = ("quality", "speed", "embed", "scale", "browser", "load")
+STAGES = ("quality", "speed", "realdocs", "embed", "scale", "browser", "load")
 # The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
 DEFAULT_HYBRID = {
     "fusion": "rrf",
@@ -265,6 +265,14 @@ def main() -> None:
             f"| peak memory of a search process (all questions answered) | "
             f"{results['peak_rss_mb']} MB |\n"
         )
+
+    if "realdocs" in stages:
+        print("• real documents: ingest, index and score tests/data/realdocs", flush=True)
+        from bench import realdocs
+
+        real = realdocs.run(OUT / "realdocs-data")
+        results["realdocs"] = real
+        sections.append(realdocs.markdown(real))
 
     if "embed" in stages:
         print("• embedding speed: plain float32 sentence-transformers vs the project's", flush=True)
