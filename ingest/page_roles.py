@@ -65,7 +65,7 @@ def assign_roles(
     become one line of role "title".
     """
     body_size = measure_body_size(layout)
-    furniture = _furniture(layout)
+    furniture = {id(ln) for ln in furniture_lines(layout)}
     pages: list[list[TextLine]] = []
     for lines in layout.pages:
         kept = []
@@ -179,8 +179,8 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().casefold()))
 
 
-def _furniture(layout: Layout) -> set[int]:
-    """Ids of the lines that are running headers, footers and page numbers."""
+def furniture_lines(layout: Layout) -> list[TextLine]:
+    """The lines that are running headers, footers and page numbers."""
     n_pages = len(layout.pages)
     seen: defaultdict[tuple[str, int], set[int]] = defaultdict(set)
     bands: dict[int, tuple[bool, float]] = {}
@@ -193,7 +193,7 @@ def _furniture(layout: Layout) -> set[int]:
             bands[id(ln)] = (in_band, height)
             if len(ln.text.split()) <= 14:
                 seen[(_shape(ln.text), round(ln.top / 12))].add(p)
-    out: set[int] = set()
+    out: list[TextLine] = []
     for lines in layout.pages:
         for ln in lines:
             if ln.table or id(ln) not in bands:
@@ -208,7 +208,7 @@ def _furniture(layout: Layout) -> set[int]:
             if (in_band and (repeated or _PAGE_NUMBER.match(text))) or (
                 repeated and len(pages) >= max(3, 0.5 * n_pages)
             ):
-                out.add(id(ln))
+                out.append(ln)
     return out
 
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ingest.document import DocumentHints
 from ingest.first_page import document_hints
 from ingest.layout import TextLine, Word, page_lines
 from ingest.lines import SourceLine
-from ingest.page_roles import Layout, assign_roles
+from ingest.page_roles import Layout, assign_roles, furniture_lines
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,9 @@ def read_pdf(data: bytes, *, ocr: bool = True, max_pages: int | None = None) -> 
             heights.append(float(page.height))
         metadata = dict(pdf.metadata or {})
     layout = Layout(pages, heights)
-    hints = document_hints(layout, metadata)
+    # Running texts by how often they repeat, page numbers and dates blanked out.
+    running = Counter(re.sub(r"\d+", "", ln.text).strip() for ln in furniture_lines(layout))
+    hints = document_hints(layout, metadata, [text for text, _ in running.most_common()])
     lines = assign_roles(layout, title=hints.title_lines)
     return PdfRead(lines, n_pages, ocr_pages, hints.hints, dict(layout.removed))
 
