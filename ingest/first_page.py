@@ -117,7 +117,12 @@ def _title(lines: list[TextLine], layout: Layout) -> tuple[str | None, set[int]]
             # The title, then a subtitle set a little smaller right under it.
             if _titleish(ln.text) and (
                 (not group and ln.size == size)
-                or (group and 0.7 * size <= ln.size <= size and ln.bold == group[0].bold)
+                or (
+                    group
+                    and 0.7 * size <= ln.size <= size
+                    and ln.bold == group[0].bold
+                    and not _ORGANISATION.match(_undecorate(ln.text.strip()))
+                )
             ):
                 group.append(ln)
             elif group:

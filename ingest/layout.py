@@ -152,7 +152,14 @@ def page_lines(
         found.append(_table_rows(inside, rows, page))
     rows = _rows(free)
     fragments = [f for row in rows for f in _fragments(row)]
+    margin = _margin_notes(fragments, width)
+    fragments = [f for f in fragments if not any(f is m for m in margin)]
     lines = _read_in_order(fragments, page, width)
+    if margin:
+        notes = _join_rows(margin, page, column=3)
+        for line in notes:
+            line.aside = True
+        lines.extend(notes)
     for table in found:
         lines = _insert_at_top(lines, table)
     return lines
@@ -224,6 +231,24 @@ def _fragments(row: list[Word]) -> list[list[Word]]:
         else:
             out[-1].append(w)
     return out
+
+
+def _margin_notes(fragments: list[list[Word]], width: float) -> list[list[Word]]:
+    """Fragments in small type in the right margin: a letter's sender, date and
+    reference column, which stands so close to the text that no gutter shows."""
+    weights: dict[float, int] = {}
+    for f in fragments:
+        for w in f:
+            weights[w.size] = weights.get(w.size, 0) + len(w.text)
+    if not weights:
+        return []
+    body = max(weights, key=lambda s: weights[s])
+    margin = [
+        f
+        for f in fragments
+        if min(w.x0 for w in f) >= 0.72 * width and max(w.size for w in f) <= 0.8 * body
+    ]
+    return margin if len(margin) >= 2 else []
 
 
 def _read_in_order(fragments: list[list[Word]], page: int, width: float) -> list[TextLine]:

@@ -34,6 +34,11 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _TOC_LEADER = re.compile(r"(?:\.\s*){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$")
+_TOC_TITLE = re.compile(
+    r"^(inhoud|inhoudsopgave|inhoudstafel|inhoudsindex|table of contents|contents)$",
+    re.IGNORECASE,
+)
+_TOC_PAGE = re.compile(r"\s\d{1,3}$")
 _NUMBER_WORD = re.compile(r"^\d{1,3}$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _SENTENCE_END = re.compile(r"[.!?;,][’”\"')\]]*$")
@@ -67,24 +72,35 @@ def assign_roles(
     body_size = measure_body_size(layout)
     furniture = {id(ln) for ln in furniture_lines(layout)}
     pages: list[list[TextLine]] = []
-    for lines in layout.pages:
+    asides: list[TextLine] = []
+    in_toc = False
+    for index, lines in enumerate(layout.pages):
         kept = []
-        for ln in lines:
-            if id(ln) in furniture:
+        for k, ln in enumerate(lines):
+            text = ln.text.strip()
+            # A letter's side column repeats on every page: the first page keeps it.
+            if id(ln) in furniture and not (ln.aside and index == 0):
                 layout.removed["running header or footer"] += 1
             elif ln.aside:
-                # Sender, date and reference beside a letter: read for the
-                # citation (first_page), not text to search.
-                layout.removed["side column"] += 1
-            elif _TOC_LEADER.search(ln.text.strip()):
+                # Sender, date and reference beside a letter: kept, but after
+                # the text, so that they never split a sentence.
+                asides.append(ln)
+            elif _TOC_TITLE.match(text) or _TOC_LEADER.search(text):
+                in_toc = True
+                layout.removed["table of contents"] += 1
+            elif in_toc and _toc_entry(text, lines[k + 1 : k + 2]):
                 layout.removed["table of contents"] += 1
             else:
+                in_toc = False
                 kept.append(ln)
         pages.append(kept)
     notes, note_ids = _footnotes(pages, layout.heights, body_size)
     numbers = {n.number for n in notes}
     leading = _leading(pages, body_size)
     styles = _heading_styles(pages, body_size, note_ids)
+    # A cover page: the title and a few lines (version, date, issuer) in large
+    # type, none of them a heading.
+    cover = len(pages) > 2 and bool(title) and len(pages[0]) <= 12
     out: list[SourceLine] = []
     lineno = 0
 
@@ -127,7 +143,11 @@ def assign_roles(
                 pending_heading = (ln, head)
                 previous = ln
                 continue
-            level = _heading_level(ln, previous, body_size, leading, styles)
+            level = (
+                0
+                if cover and index == 0
+                else _heading_level(ln, previous, body_size, leading, styles)
+            )
             before = previous or last_body
             breaks = before is None or _paragraph_break(
                 before, ln, leading, body_size, edges.get(before.column, 0.0)
@@ -150,6 +170,11 @@ def assign_roles(
                 gap(page)
             first = False
             previous = ln
+    # Side columns after the body, a block a page.
+    for page in sorted({ln.page for ln in asides}):
+        gap(page)
+        for ln in (a for a in asides if a.page == page):
+            emit(ln.text, page)
     # Footnotes after the body, in order, each its own block.
     for note in notes:
         gap(note.lines[0].page)
@@ -161,6 +186,14 @@ def assign_roles(
             if k == 0:
                 line.footnote = note.number
     return out
+
+
+def _toc_entry(text: str, following: list[TextLine]) -> bool:
+    """A line of a table of contents: ends with its page number, or is an
+    entry's first line whose page number stands on the next line."""
+    if _TOC_PAGE.search(text):
+        return True
+    return bool(_NUMBERED.match(text)) and any(_TOC_PAGE.search(f.text.strip()) for f in following)
 
 
 def measure_body_size(layout: Layout) -> float:
