@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.document import Document, Passage
+from ingest.document import Document, Location, Passage
 
 
 class QueryError(ValueError):
@@ -77,8 +77,31 @@ class Hit:
             "char_start": p.char_start,
             "char_end": p.char_end,
             "text": p.text,
-            "highlights": [h.to_json() for h in self.highlights],
+            "highlights": [self._highlight_json(h) for h in self.highlights],
             "citation": self.citation,
+            "page_end": p.page_end,
+            "ocr": self.document.locate(p.char_start, p.char_end).ocr,
+        }
+
+    def locate(self, highlight: Highlight) -> Location:
+        """Where a highlighted sentence or quote is printed: its own page and lines.
+
+        A document stored before pages were mapped knows only its passages' places.
+        """
+        p = self.passage
+        if not self.document.anchors:
+            return Location(p.page, p.page_end, p.line_start, p.line_end)
+        start = self.passage.char_start + highlight.start
+        return self.document.locate(start, self.passage.char_start + highlight.end)
+
+    def _highlight_json(self, highlight: Highlight) -> dict[str, Any]:
+        where = self.locate(highlight)
+        lines = [where.line_start, where.line_end] if where.line_start is not None else None
+        return {
+            **highlight.to_json(),
+            "page": where.page,
+            "page_end": where.page_end,
+            "lines": lines,
         }
 
 

@@ -19,7 +19,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zipfile import BadZipFile
 
@@ -384,7 +384,9 @@ class Searcher:
             highlights = tuple(sorted(found[row], key=lambda h: h.start))
             passage = self._passages[row]
             document = self._documents[passage.source]
-            hit = Hit(rank, 1.0, passage, document, highlights, cite(document, passage))
+            hit = Hit(rank, 1.0, passage, document, highlights)
+            # An exact quote is cited with the page it is printed on.
+            hit = replace(hit, citation=cite(document, passage, hit.locate(highlights[0])))
             hits.append((hit, self._enclosing_sentences(row, highlights)))
         if split and found:
             notices += (
@@ -563,8 +565,12 @@ class Searcher:
         }
 
     def cite(self, hit: Hit, sentence: str | None = None) -> str:
+        """The hit's citation; with a sentence of it, that sentence quoted with
+        the page it is printed on."""
         if sentence:
-            return cite_quote(hit.document, hit.passage, sentence)
+            at = hit.passage.text.find(sentence)
+            where = hit.locate(Highlight(at, at + len(sentence), sentence)) if at >= 0 else None
+            return cite_quote(hit.document, hit.passage, sentence, where)
         return cite(hit.document, hit.passage)
 
 

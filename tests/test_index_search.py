@@ -155,10 +155,14 @@ def test_to_json_schema(searcher: Searcher) -> None:
     data = searcher.search("leraar", k=2).to_json()
     assert set(data) == {"query", "results"}
     result = data["results"][0]
-    assert set(result) == {
+    # The schema only grows: every field programs read stays, new ones are added.
+    assert set(result) >= {
         "rank", "score", "source", "title", "section", "page", "lines", "char_start",
         "char_end", "text", "highlights", "citation",
     }  # fmt: skip
+    assert {"page_end", "ocr"} <= set(result)
+    for highlight in result["highlights"]:
+        assert {"text", "start", "end", "page", "page_end", "lines"} <= set(highlight)
 
 
 def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:

@@ -40,13 +40,18 @@ def _check_schema(line: str) -> dict:
     data = json.loads(line)
     assert set(data) == {"query", "results"}
     for r in data["results"]:
-        assert set(r) == RESULT_KEYS
+        # Fields are only ever added: all of the first schema's keys stay.
+        assert set(r) >= RESULT_KEYS
         assert isinstance(r["rank"], int) and isinstance(r["score"], float)
         assert r["lines"] is None or (
             len(r["lines"]) == 2 and all(isinstance(x, int) for x in r["lines"])
         )
         for h in r["highlights"]:
             assert r["text"][h["start"] : h["end"]] == h["text"]
+            # Each marked sentence has its own lines, inside the passage's.
+            if r["lines"] is not None:
+                first, last = h["lines"]
+                assert r["lines"][0] <= first <= last <= r["lines"][1]
     return data
 
 
