@@ -38,8 +38,9 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("kmo", "kleine en middelgrote ondernemingen"),
 )
 
-# "lange vorm (AFK)": up to six words before a parenthesised short form.
-_DEFINITION = re.compile(r"((?:[^\W\d_][\w-]*\s+){0,5}[^\W\d_][\w-]*)\s*\(([A-Z][A-Za-z&]{1,7})\)")
+# "lange vorm (AFK)": up to six words before a parenthesised short form of at
+# least three letters (two-letter ones such as "AF" are also Dutch words: "af").
+_DEFINITION = re.compile(r"((?:[^\W\d_][\w-]*\s+){0,5}[^\W\d_][\w-]*)\s*\(([A-Z][A-Za-z&]{2,7})\)")
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 
 

@@ -152,8 +152,18 @@ def test_citation_and_browsing(searcher: Searcher) -> None:
 
 
 def test_to_json_schema(searcher: Searcher) -> None:
-    data = searcher.search("leraar", k=2).to_json()
-    assert set(data) == {"query", "results"}
+    response = searcher.search("leraar", k=2)
+    data = response.to_json()
+    assert set(data) == {"query", "results", "answer", "notices"}
+    # The short answer as the page shows it: verbatim sentences with their result number.
+    assert data["answer"] and data["answer"] == [
+        {"rank": a.rank, "text": a.text} for a in response.answer
+    ]
+    for sentence in data["answer"]:
+        assert sentence["text"] in data["results"][sentence["rank"] - 1]["text"]
+    assert data["notices"] == []
+    truncated = searcher.search("leraar " * 400, k=1).to_json()
+    assert truncated["notices"] and "ingekort" in truncated["notices"][0]
     result = data["results"][0]
     assert set(result) == {
         "rank", "score", "source", "title", "section", "page", "lines", "char_start",
