@@ -34,7 +34,7 @@ FRAME_PATTERNS = (
     r"ik (?:sta|zit) (?:in|voor)",
     r"ik heb (?:een|twee|drie) (?:leerling|leerlingen|klas)",
     r"(?:een|de) leerling van (?:mij|me)",
-    r"ik (?:wil|zou) (?:graag )?weten",
+    r"(?:ik )?(?:wil|zou) (?:graag )?(?:weten|vragen)",
     r"klopt (?:het|dat)",
     r"is (?:daar|dat) (?:onderzoek|iets) over",
     r"wat (?:zegt|staat) (?:er|daarover)",
