@@ -1,14 +1,22 @@
-"""Validate the project's evaluation question set (bench/questions.jsonl).
+"""Validate the project's evaluation question sets (bench/questions*.jsonl).
 
-The question set is only worth something if every gold quote really stands in
+A question set is only worth something if every gold quote really stands in
 its document: a quote that does not match after normalisation can never be
 hit, and would silently lower every method's score. This module checks the
 schema and the quotes, and prints counts per document, type, language and
 split so that the balance of the set stays visible.
 
-Run it as ``python -m bench.check_questions [path]``; the exit code is 1 when
-any problem is found. ``validate()`` is the importable entry point used by the
-tests.
+The users' set (bench/questions_users.jsonl, ``--users``) is held to one more
+rule, because users rarely use the documents' words: every question carries
+its answering sentence (`answer`, verbatim from the seed, holding the quotes),
+and shares at most a third of that sentence's content words, counted after the
+keyword analyzer's own Dutch analysis (folding, stopwords, stemming). A set
+written by copying the answer's words would measure an easier task than users
+set.
+
+Run it as ``python -m bench.check_questions [path] [--users]``; the exit code
+is 1 when any problem is found. ``validate()`` is the importable entry point
+used by the tests.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = REPO_ROOT / "bench" / "questions.jsonl"
+USERS_QUESTIONS = REPO_ROOT / "bench" / "questions_users.jsonl"
 DEFAULT_SEEDS = REPO_ROOT / "seeds"
 
 TYPES = ("advisor", "teacher", "journalist", "crosslingual")
@@ -33,7 +42,9 @@ REQUIRED = ("id", "doc", "type", "lang", "question", "quotes", "split")
 MIN_QUOTE_WORDS = 5
 MAX_QUOTE_WORDS = 15
 MAX_QUOTES = 3
-ID_PATTERN = re.compile(r"^q-\d{3,}$")
+# At most this share of the answer sentence's content words may stand in the question.
+MAX_SHARED = 1 / 3
+ID_PATTERN = re.compile(r"^[a-z]-\d{3,}$")
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
 
 
@@ -94,13 +105,46 @@ class Report:
         return "\n".join(lines)
 
 
-def _check_question(q: dict, where: str, seeds: dict[str, str]) -> list[str]:
+def content_words(text: str) -> set[str]:
+    """The question's or sentence's content words, as the keyword search sees them."""
+    from index.keyword import DutchAnalyzer
+
+    return set(DutchAnalyzer(decompound=False).terms(text))
+
+
+def shared_share(question: str, answer: str) -> float:
+    """Share of the answer sentence's content words that the question also uses."""
+    wanted = content_words(answer)
+    return len(wanted & content_words(question)) / len(wanted) if wanted else 1.0
+
+
+def _check_answer(q: dict, where: str, doc_text: str | None) -> list[str]:
+    """The users' set rule: a verbatim answer sentence that the question does not echo."""
+    answer = q.get("answer")
+    if not isinstance(answer, str) or not answer.strip():
+        return [f"{where}: missing field 'answer' (the answering sentence, verbatim)"]
+    problems = []
+    if doc_text is not None and normalise(answer) not in doc_text:
+        problems.append(f"{where}: answer not found in {q['doc']}: {answer[:80]!r}")
+    first = q["quotes"][0] if q["quotes"] and isinstance(q["quotes"][0], str) else ""
+    if first and normalise(first) not in normalise(answer):
+        problems.append(f"{where}: the answer sentence does not hold the first quote")
+    share = shared_share(str(q["question"]), answer)
+    if share > MAX_SHARED:
+        problems.append(
+            f"{where}: question shares {share:.0%} of the answer's content words "
+            f"(at most {MAX_SHARED:.0%}); ask it in other words"
+        )
+    return problems
+
+
+def _check_question(q: dict, where: str, seeds: dict[str, str], users: bool = False) -> list[str]:
     """Return the problems of one question (empty when it is sound)."""
     problems = [f"{where}: missing field '{k}'" for k in REQUIRED if k not in q]
     if problems:
         return problems
     if not ID_PATTERN.match(str(q["id"])):
-        problems.append(f"{where}: id {q['id']!r} is not of the form q-001")
+        problems.append(f"{where}: id {q['id']!r} is not of the form q-001 or u-001")
     if q["type"] not in TYPES:
         problems.append(f"{where}: type {q['type']!r} is not one of {', '.join(TYPES)}")
     if q["lang"] not in LANGS:
@@ -132,6 +176,8 @@ def _check_question(q: dict, where: str, seeds: dict[str, str]) -> list[str]:
             )
         if doc_text is not None and normalise(quote) not in doc_text:
             problems.append(f"{where}: quote not found in {q['doc']}: {quote!r}")
+    if users:
+        problems.extend(_check_answer(q, where, doc_text))
     return problems
 
 
@@ -142,8 +188,13 @@ def load_seeds(seeds_dir: Path) -> dict[str, str]:
     }
 
 
-def validate(questions_path: Path = DEFAULT_QUESTIONS, seeds_dir: Path = DEFAULT_SEEDS) -> Report:
-    """Check every question of ``questions_path`` against the seeds in ``seeds_dir``."""
+def validate(
+    questions_path: Path = DEFAULT_QUESTIONS, seeds_dir: Path = DEFAULT_SEEDS, users: bool = False
+) -> Report:
+    """Check every question of ``questions_path`` against the seeds in ``seeds_dir``.
+
+    ``users`` adds the users' set rule (answer sentence, at most a third shared).
+    """
     report = Report()
     if not questions_path.is_file():
         report.problems.append(f"{questions_path}: no such file")
@@ -169,10 +220,15 @@ def validate(questions_path: Path = DEFAULT_QUESTIONS, seeds_dir: Path = DEFAULT
         if q.get("id") in seen:
             report.problems.append(f"{where}: duplicate id")
         seen.add(str(q.get("id")))
-        report.problems.extend(_check_question(q, where, seeds))
+        report.problems.extend(_check_question(q, where, seeds, users))
         report.questions.append(q)
     if not report.questions:
         report.problems.append(f"{questions_path}: contains no questions")
+    elif users:
+        # Tuning on one split and reporting the other needs both.
+        missing = [s for s in SPLITS if s not in report.counts("split")]
+        if missing:
+            report.problems.append(f"{questions_path}: no question in split {', '.join(missing)}")
     return report
 
 
@@ -180,9 +236,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate the evaluation question set.")
     parser.add_argument("questions", nargs="?", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
+    parser.add_argument(
+        "--users",
+        action="store_true",
+        help="Also require answer sentences that share at most a third of their content words.",
+    )
     args = parser.parse_args(argv)
-    report = validate(args.questions, args.seeds)
+    report = validate(args.questions, args.seeds, args.users)
     print(report.table())
+    if args.users and report.questions:
+        shares = [
+            shared_share(str(q.get("question", "")), str(q.get("answer", "")))
+            for q in report.questions
+            if isinstance(q.get("answer"), str)
+        ]
+        if shares:
+            print(f"answer content words in the question: mean {sum(shares) / len(shares):.0%}")
     for problem in report.problems:
         print(f"PROBLEM {problem}", file=sys.stderr)
     if report.ok:

@@ -1,59 +1,37 @@
-"""Answer sentences: which sentences of a passage answer the question.
+"""Answer sentences: which sentences of a passage answer the question, and the short answer.
 
 Nothing is generated: a passage's own sentences are scored against the query
-and the best one to three are marked. Sentence vectors are computed at index
-time (see build.py), so scoring at query time is one small matrix product.
-The dense score is blended with keyword overlap, so a sentence that contains
-the question's rare words wins a near tie.
+and the best one to three are marked; the short answer above the results
+quotes the best of those across the first hits, each with its hit number.
+Sentence vectors are computed at index time (see sentences.py), so scoring
+at query time is one small matrix product. The dense score is blended with
+keyword overlap, so a sentence that contains the question's rare words wins
+a near tie.
+
+This module is the one place where highlights and answer sentences are made
+(for ranked hits and for exact quotes alike).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ingest import split_sentences
+from index.query import intent, states
+from index.results import AnswerSentence, Highlight, Hit
+from index.sentences import SentenceVectors, is_answer_candidate, similarities
 
-# Sentences shorter than this are headings or fragments, not answers.
-MIN_WORDS = 4
 # A further sentence is marked only when it scores nearly as well as the best.
 MARGIN = 0.03
 MAX_SENTENCES = 3
 KEYWORD_WEIGHT = 0.02
-
-_WORD = re.compile(r"\w+")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a passage, whitespace trimmed, empty ones dropped."""
-    spans: list[tuple[int, int]] = []
-    for start, end in split_sentences(text):
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
-
-
-def similarities(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Row-wise dot products without BLAS.
-
-    A BLAS matrix-vector product wakes OpenBLAS's thread pool, whose spinning
-    threads then compete with torch's for the two cores: measured here, that
-    doubled the next query's embedding time (hybrid median 43 ms vs 20 ms).
-    einsum's own loop takes well under a millisecond at these sizes.
-    """
-    return np.einsum("ij,j->i", matrix, vector.astype(matrix.dtype, copy=False))
-
-
-def is_answer_candidate(sentence: str) -> bool:
-    """Long enough to answer something: not a heading, number or list stub."""
-    return len(_WORD.findall(sentence)) >= MIN_WORDS
+# Hits whose sentences may enter the short answer.
+ANSWER_FROM_HITS = 5
+ANSWER_SENTENCES = 3
+# How much a sentence from a lower-ranked hit gives up in the short answer.
+ANSWER_RANK_PENALTY = 0.01
 
 
 @dataclass(frozen=True)
@@ -70,6 +48,8 @@ def score_sentences(
     query_vector: np.ndarray | None,
     query_terms: set[str],
     analyse: Callable[[str], list[str]],
+    asks: str | None = None,
+    intent_weight: float = 0.0,
 ) -> list[ScoredSentence]:
     """Score each sentence of one passage against the query."""
     if len(spans) == 0:
@@ -84,7 +64,10 @@ def score_sentences(
         if not is_answer_candidate(sentence):
             continue
         overlap = len(query_terms & set(analyse(sentence))) if query_terms else 0
-        out.append(ScoredSentence(start, end, sim + KEYWORD_WEIGHT * min(overlap, 4)))
+        score = sim + KEYWORD_WEIGHT * min(overlap, 4)
+        if asks and intent_weight and states(asks, sentence):
+            score += intent_weight
+        out.append(ScoredSentence(start, end, score))
     return out
 
 
@@ -96,3 +79,71 @@ def pick(scored: list[ScoredSentence], limit: int = MAX_SENTENCES) -> list[Score
     best = ranked[0].score
     chosen = [s for s in ranked[:limit] if s.score >= best - MARGIN]
     return sorted(chosen, key=lambda s: s.start)
+
+
+def highlights(text: str, chosen: Sequence[ScoredSentence]) -> tuple[Highlight, ...]:
+    return tuple(Highlight(s.start, s.end, text[s.start : s.end]) for s in chosen)
+
+
+class AnswerMaker:
+    """Marks answer sentences in hits and picks the short answer across them."""
+
+    def __init__(
+        self,
+        sentences: SentenceVectors,
+        analyse: Callable[[str], list[str]],
+        intent_weight: float = 0.0,
+    ) -> None:
+        self.sentences = sentences
+        self.analyse = analyse
+        self.intent_weight = intent_weight
+
+    def for_ranked(
+        self, row: int, text: str, query: str, qvec: np.ndarray | None
+    ) -> list[ScoredSentence]:
+        """The sentences of a ranked passage that best answer the query."""
+        spans, vectors = self.sentences.of(row)
+        terms = set(self.analyse(query))
+        return pick(
+            score_sentences(
+                text, spans, vectors, qvec, terms, self.analyse, intent(query), self.intent_weight
+            )
+        )
+
+    def for_quote(self, row: int, found: Sequence[Highlight]) -> list[ScoredSentence]:
+        """The sentence that holds the first quoted span: the quote's own sentence."""
+        spans, _ = self.sentences.of(row)
+        out = [
+            ScoredSentence(a, b, 1.0)
+            for a, b in spans.tolist()
+            if any(a <= h.start < b for h in found)
+        ]
+        return out[:1]
+
+    def short_answer(
+        self, hits: Sequence[tuple[Hit, Sequence[ScoredSentence]]]
+    ) -> tuple[AnswerSentence, ...]:
+        """The best answer sentences of the first hits, each quoted with its hit number."""
+        pool: list[tuple[float, int, str]] = []
+        for hit, chosen in hits[:ANSWER_FROM_HITS]:
+            for s in chosen:
+                # Earlier hits are trusted a little more: the fused ranking saw the whole passage.
+                pool.append(
+                    (
+                        s.score - ANSWER_RANK_PENALTY * hit.rank,
+                        hit.rank,
+                        hit.passage.text[s.start : s.end],
+                    )
+                )
+        pool.sort(key=lambda item: -item[0])
+        seen: set[str] = set()
+        answer: list[AnswerSentence] = []
+        for _, rank, sentence in pool:
+            key = " ".join(sentence.split()).lower()
+            if key in seen:
+                continue
+            seen.add(key)
+            answer.append(AnswerSentence(rank, sentence))
+            if len(answer) == ANSWER_SENTENCES:
+                break
+        return tuple(answer)

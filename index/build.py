@@ -22,10 +22,10 @@ from typing import Protocol
 
 import numpy as np
 
-from index.answers import is_answer_candidate, sentence_spans
 from index.dense import DenseIndex, choose_kind
 from index.keyword import BM25Index
 from index.manifest import SNAPSHOT, Manifest, new_version_dir, publish
+from index.sentences import SentenceVectors
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 from ingest.store import Store
@@ -33,7 +33,6 @@ from ingest.store import Store
 log = logging.getLogger(__name__)
 
 ROWS_FILE = "rows.json"
-SENTENCES_FILE = "sentences.npz"
 # What is embedded with each passage to give it context. Hybrid MRR@10 on the tune
 # split: none 0.709, section 0.719, title+section 0.743.
 CONTEXTS = ("none", "title", "section", "title+section")
@@ -175,18 +174,15 @@ def build_index(
         vectors, passages_new = cache.embed(texts, embedder, progress=progress)
 
         # Answer sentences: embedded once here, so a query only needs a dot product.
-        spans = [sentence_spans(p.text) for p in passages]
-        offsets = np.zeros(len(passages) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(s) for s in spans])
-        flat = [(p.text[a:b], a, b) for p, ss in zip(passages, spans, strict=True) for a, b in ss]
-        # Fragments too short to be an answer (headings, list stubs) are not embedded.
-        eligible = [i for i, (t, _, _) in enumerate(flat) if is_answer_candidate(t)]
-        log.info("Embedding %d sentences", len(eligible))
-        embedded, sentences_new = cache.embed(
-            [flat[i][0] for i in eligible], embedder, progress=progress
-        )
-        sentence_vectors = np.zeros((len(flat), embedder.dimension), dtype=np.float32)
-        sentence_vectors[eligible] = embedded
+        sentences_new = 0
+
+        def embed_sentences(texts: list[str]) -> np.ndarray:
+            nonlocal sentences_new
+            log.info("Embedding %d sentences", len(texts))
+            found, sentences_new = cache.embed(texts, embedder, progress=progress)
+            return found
+
+        sentences = SentenceVectors.build(passages, embed_sentences, embedder.dimension)
     finally:
         cache.close()
 
@@ -199,20 +195,15 @@ def build_index(
     dense.save(folder)
     keyword.save(folder)
     (folder / ROWS_FILE).write_text(json.dumps([p.id for p in passages]), "utf-8")
-    np.savez(
-        folder / SENTENCES_FILE,
-        offsets=offsets,
-        spans=np.array([(a, b) for _, a, b in flat], dtype=np.int32).reshape(-1, 2),
-        vectors=sentence_vectors.astype(np.float16),
-    )
+    sentences.save(folder)
     seconds = time.perf_counter() - started
     report = BuildReport(
         documents=len(documents),
         passages=len(passages),
-        sentences=len(flat),
+        sentences=sentences.count,
         passages_embedded=passages_new,
         sentences_embedded=sentences_new,
-        from_cache=len(passages) - passages_new + len(eligible) - sentences_new,
+        from_cache=len(passages) - passages_new + sentences.embedded - sentences_new,
         dense_kind=kind,
         seconds=seconds,
         index_dir=folder,
@@ -230,7 +221,7 @@ def build_index(
             "seconds": round(seconds, 2),
             "passages_embedded": passages_new,
             "sentences_embedded": sentences_new,
-            "sentences": len(flat),
+            "sentences": sentences.count,
         },
     )
     store.snapshot(folder / SNAPSHOT)

@@ -146,6 +146,8 @@ class Evaluation:
     ranks: dict[str, dict[str, int | None]] = field(default_factory=dict)  # method -> qid -> rank
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
     answers: dict[str, list[AnswerCheck]] = field(default_factory=dict)  # method -> found ones
+    # method -> question id -> its check, for the found questions (splits, types)
+    answer_by_question: dict[str, dict[str, AnswerCheck]] = field(default_factory=dict)
 
     def add(
         self,
@@ -161,6 +163,7 @@ class Evaluation:
         self.latency_ms.setdefault(method, []).append(ms)
         if answer is not None:
             self.answers.setdefault(method, []).append(answer)
+            self.answer_by_question.setdefault(method, {})[question.id] = answer
 
     def answer_rates(self, method: str) -> dict[str, float]:
         """Shares of the found questions whose gold quote is marked / in the short answer."""

@@ -1,7 +1,8 @@
 """What a search returns: hits with their citation and answer highlights.
 
-`Hit.to_json()` is the one schema shared by `advieszoeker search --json`, the
-Gradio API endpoint and the tests.
+`SearchResponse.to_json()` (with `Hit.to_json()` per result) is the one schema
+shared by `advieszoeker search --json`, the Gradio API endpoint and the tests;
+it only grows.
 """
 
 from __future__ import annotations
@@ -126,4 +127,11 @@ class SearchResponse:
     answer: tuple[AnswerSentence, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        return {"query": self.query, "results": [h.to_json() for h in self.hits]}
+        """What programs read: the hits, and what the page shows above them (the short
+        answer, each sentence with its result number, and the notices)."""
+        return {
+            "query": self.query,
+            "results": [h.to_json() for h in self.hits],
+            "answer": [a.to_json() for a in self.answer],
+            "notices": list(self.notices),
+        }

@@ -152,8 +152,18 @@ def test_citation_and_browsing(searcher: Searcher) -> None:
 
 
 def test_to_json_schema(searcher: Searcher) -> None:
-    data = searcher.search("leraar", k=2).to_json()
-    assert set(data) == {"query", "results"}
+    response = searcher.search("leraar", k=2)
+    data = response.to_json()
+    assert set(data) == {"query", "results", "answer", "notices"}
+    # The short answer as the page shows it: verbatim sentences with their result number.
+    assert data["answer"] and data["answer"] == [
+        {"rank": a.rank, "text": a.text} for a in response.answer
+    ]
+    for sentence in data["answer"]:
+        assert sentence["text"] in data["results"][sentence["rank"] - 1]["text"]
+    assert data["notices"] == []
+    truncated = searcher.search("leraar " * 400, k=1).to_json()
+    assert truncated["notices"] and "ingekort" in truncated["notices"][0]
     result = data["results"][0]
     # The schema only grows: every field programs read stays, new ones are added.
     assert set(result) >= {
@@ -169,29 +179,28 @@ def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
     import numpy as np
 
     qvec = searcher.query_vector("werkdruk bij leraren")
-    rows = np.arange(len(searcher._passages))
-    best = searcher._best_sentence(rows, qvec)
+    sentences = searcher.sentences
+    rows = np.arange(len(searcher.passages()))
+    best = sentences.best(rows, qvec)
     for row in rows:
-        a, b = searcher._sent_offsets[row], searcher._sent_offsets[row + 1]
-        sims = [
-            float(searcher._sent_vectors[i] @ qvec)
-            for i in range(a, b)
-            if searcher._sent_eligible[i]
-        ]
+        _, vectors = sentences.of(int(row))
+        sims = [float(v @ qvec) for v in vectors if np.any(v != 0)]
         assert best[row] == pytest.approx(max(sims) if sims else -np.inf, abs=1e-5)
+    # A per-sentence penalty is subtracted before the maximum.
+    penalty = np.full(sentences.count, 0.25, dtype=np.float32)
+    lowered = sentences.best(rows, qvec, penalty)
+    finite = np.isfinite(best)
+    assert np.allclose(lowered[finite], best[finite] - 0.25, atol=1e-5)
     # The large-corpus path (rescoring only the dense candidates) agrees on a small corpus.
-    full = searcher._dense_with_sentences(qvec, 5, None)
-    saved, searcher._passage_vectors = searcher._passage_vectors, None
-    try:
-        assert [r for r, _ in searcher._dense_with_sentences(qvec, 5, None)] == [r for r, _ in full]
-    finally:
-        searcher._passage_vectors = saved
+    full = searcher.ranker.dense_with_sentences(qvec, 5, None)
+    partial = searcher.ranker.dense_with_sentences(qvec, 5, None, scan=False)
+    assert [r for r, _ in partial] == [r for r, _ in full]
 
 
 def test_link_only_passage_stays_out_of_the_dense_ranking(tmp_path) -> None:
     from index_fixtures import CORPUS
 
-    from index.search import prose_words
+    from index.ranking import prose_words
 
     link = "https://leerpunt.be/leidraden"
     assert prose_words(link) == 0 and prose_words(f"Zie {link}") == 1
@@ -206,8 +215,9 @@ def test_link_only_passage_stays_out_of_the_dense_ranking(tmp_path) -> None:
         # dense side leaves it out; keyword search and exact quotes still find it.
         assert searcher.search(link, k=1, mode="dense").hits[0].passage.source == "003_links.txt"
         qvec = searcher.query_vector(link)
-        dense_rows = [r for r, _ in searcher._dense_with_sentences(qvec, 10, None)]
-        assert all(searcher._passages[r].source != "003_links.txt" for r in dense_rows)
+        passages = searcher.passages()
+        dense_rows = [r for r, _ in searcher.ranker.dense_with_sentences(qvec, 10, None)]
+        assert all(passages[r].source != "003_links.txt" for r in dense_rows)
         for query, mode in (("leidraden", "keyword"), ('"leerpunt.be/leidraden"', "auto")):
             hit = searcher.search(query, k=1, mode=mode).hits[0]
             assert hit.passage.source == "003_links.txt"

@@ -147,3 +147,80 @@ def test_main_exit_codes(tmp_path: Path, seeds: Path, capsys) -> None:
     assert cq.main([str(bad), "--seeds", str(seeds)]) == 1
     assert "quote not found" in capsys.readouterr().err
     assert cq.main([str(tmp_path / "absent.jsonl"), "--seeds", str(seeds)]) == 1
+
+
+# The users' set: questions in the users' own words, each with its answer sentence.
+
+
+@pytest.fixture(scope="module")
+def users_report():
+    return cq.validate(REPO / "bench" / "questions_users.jsonl", REPO / "seeds", users=True)
+
+
+def test_users_set_is_valid(users_report) -> None:
+    assert users_report.problems == []
+
+
+def test_users_set_covers_seeds_types_and_languages(users_report) -> None:
+    questions = users_report.questions
+    assert len(questions) >= 150
+    per_type = Counter(q["type"] for q in questions)
+    assert set(per_type) == set(cq.TYPES)
+    assert per_type["teacher"] >= 40
+    assert {q["lang"] for q in questions} == {"nl", "en", "fr"}
+    assert {q["doc"] for q in questions} == {p.name for p in (REPO / "seeds").glob("*.txt")}
+    for question_type in cq.TYPES:
+        rows = [q for q in questions if q["type"] == question_type]
+        tune = sum(q["split"] == "tune" for q in rows)
+        assert abs(tune - (len(rows) - tune)) <= 2, question_type
+
+
+def test_shared_share_counts_stems_not_stopwords() -> None:
+    answer = "De leerlingen volgen een opleiding in het duaal leren."
+    # "leerling" and "leerlingen" are one stem; "de", "het", "een" are not counted.
+    assert cq.shared_share("Welke leerling zit in het duaal?", answer) == pytest.approx(2 / 5)
+    assert cq.shared_share("Wat doen jongeren op de werkvloer?", answer) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            {"question": "Wat vraagt de raad over beter en sterker onderwijs?"},
+            "ask it in other words",
+        ),
+        ({"answer": "De raad vraagt slechter onderwijs voor iedereen."}, "answer not found"),
+        ({"answer": "ker onderwijs voor iedereen."}, "does not hold the first quote"),
+        ({"answer": None}, "missing field 'answer'"),
+    ],
+)
+def test_validator_enforces_the_users_rule(
+    tmp_path: Path, seeds: Path, overrides: dict, expected: str
+) -> None:
+    question = _question(
+        question="Wat wil het college voor alle scholieren?",
+        answer="De raad vraagt een beter en sterker onderwijs voor iedereen.",
+    )
+    question.update(overrides)
+    result = cq.validate(_write(tmp_path / "u.jsonl", [question]), seeds, users=True)
+    assert any(expected in problem for problem in result.problems), result.problems
+
+
+def test_users_rule_passes_a_question_in_other_words(tmp_path: Path, seeds: Path) -> None:
+    question = _question(
+        question="Wat wil het college voor alle scholieren?",
+        answer="De raad vraagt een beter en sterker onderwijs voor iedereen.",
+        split="tune",
+    )
+    other = {**question, "id": "q-002", "split": "heldout"}
+    result = cq.validate(_write(tmp_path / "u.jsonl", [question, other]), seeds, users=True)
+    assert result.ok, result.problems
+
+
+def test_validator_needs_both_splits(tmp_path: Path, seeds: Path) -> None:
+    question = _question(
+        question="Wat wil het college voor alle scholieren?",
+        answer="De raad vraagt een beter en sterker onderwijs voor iedereen.",
+    )
+    result = cq.validate(_write(tmp_path / "q.jsonl", [question]), seeds, users=True)
+    assert any("no question in split heldout" in p for p in result.problems)

@@ -38,7 +38,12 @@ def run(data_dir, *args: str, input: str | None = None):
 
 def _check_schema(line: str) -> dict:
     data = json.loads(line)
-    assert set(data) == {"query", "results"}
+    assert set(data) == {"query", "results", "answer", "notices"}
+    assert all(isinstance(n, str) for n in data["notices"])
+    for sentence in data["answer"]:
+        assert set(sentence) == {"rank", "text"}
+        # Quoted verbatim from the result it names.
+        assert sentence["text"] in data["results"][sentence["rank"] - 1]["text"]
     for r in data["results"]:
         # Fields are only ever added: all of the first schema's keys stay.
         assert set(r) >= RESULT_KEYS
