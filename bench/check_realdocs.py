@@ -147,6 +147,7 @@ def _check_doc(doc: DocGold, text: PdfText) -> list[str]:
     full = text.document(where)
     strings = [
         ("title", doc.title),
+        *(("subtitle", s) for s in (doc.subtitle,) if s),
         *(("furniture", s) for s in doc.furniture),
         *(("number", s) for s in doc.numbers),
         *(("heading", s) for s in doc.headings),

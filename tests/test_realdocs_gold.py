@@ -130,13 +130,14 @@ def test_validator_rejects_gold_strings_that_are_not_printed(tmp_path: Path) -> 
 
 
 def test_title_match_is_loose_but_names_the_document() -> None:
-    assert title_matches("MONITORRAPPORTAGE 2023", "Monitorrapportage 2023")
-    assert title_matches(
-        "Monitorrapportage 2023 Regionaal Investeringsfonds", "Monitorrapportage 2023"
-    )
-    assert not title_matches("Pagina 1 van 15", "Monitorrapportage 2023")
-    assert not title_matches("Monitorrapportage", "Monitorrapportage 2023")
-    assert not title_matches(None, "Monitorrapportage 2023")
+    title, subtitle = "Monitorrapportage 2023", "Regionaal Investeringsfonds mbo - 7e editie"
+    assert title_matches("MONITORRAPPORTAGE  2023", title, subtitle)
+    assert title_matches("Monitorrapportage 2023 – Regionaal Investeringsfonds mbo, 7e editie",
+                         title, subtitle)  # fmt: skip
+    assert not title_matches("Pagina 1 van 15", title, subtitle)
+    assert not title_matches("Monitorrapportage", title, subtitle)
+    assert not title_matches("Monitorrapportage 2023 In deze zevende monitorrapportage", title)
+    assert not title_matches(None, title)
 
 
 def test_author_match_allows_a_longer_or_shorter_name_but_not_none() -> None:
