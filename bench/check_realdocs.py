@@ -112,6 +112,9 @@ def _on_page(text: PdfText, file: str, page: int, phrase: str, over_break: bool)
     words = _words(phrase)
     if not over_break:
         return _stands_in(text.page(file, page), words)
+    # Over a page break: starts on `page`, ends on the next, and stands whole on neither.
+    if _stands_in(text.page(file, page), words) or _stands_in(text.page(file, page + 1), words):
+        return False
     return any(
         _stands_in(text.page(file, page), words[:k])
         and _stands_in(text.page(file, page + 1), words[k:])
@@ -144,6 +147,7 @@ def _check_doc(doc: DocGold, text: PdfText) -> list[str]:
     full = text.document(where)
     strings = [
         ("title", doc.title),
+        *(("subtitle", s) for s in (doc.subtitle,) if s),
         *(("furniture", s) for s in doc.furniture),
         *(("number", s) for s in doc.numbers),
         *(("heading", s) for s in doc.headings),

@@ -112,7 +112,7 @@ def metadata_right(gold: DocGold, document: Document | None) -> dict[str, bool]:
     if document is None:
         return {"title": False, "author": False, "year": False}
     return {
-        "title": title_matches(document.title, gold.title),
+        "title": title_matches(document.title, gold.title, gold.subtitle),
         "author": author_matches(document.author, gold.author),
         "year": year_matches(document.year, gold.year),
     }
@@ -166,7 +166,7 @@ def layout_report(gold: list[DocGold], quotes: list[GoldQuote], store: Store) ->
         document = store.document(doc.file)
         for field, ok in metadata_right(doc, document).items():
             metadata[field].append(ok)
-        if not title_matches(document.title if document else None, doc.title):
+        if not title_matches(document.title if document else None, doc.title, doc.subtitle):
             wrong_titles.append({"file": doc.file, "found": document.title if document else None})
         checks = {
             "furniture_in_passages": (furniture_in_passages(doc, passages), None),

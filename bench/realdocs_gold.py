@@ -53,6 +53,7 @@ class DocGold:
 
     file: str
     title: str
+    subtitle: str | None  # printed right under the title; a title may include it
     author: str | None
     year: int | None
     furniture: tuple[str, ...]
@@ -68,6 +69,7 @@ class DocGold:
         return cls(
             file=data["file"],
             title=data["title"],
+            subtitle=data.get("subtitle"),
             author=data.get("author"),
             year=data.get("year"),
             furniture=tuple(data.get("furniture", ())),
@@ -131,11 +133,11 @@ def load_questions(gold_dir: Path = GOLD_DIR) -> list[GoldQuestion]:
 # --- matching rules ---------------------------------------------------------
 
 
-def title_matches(found: str | None, gold: str) -> bool:
-    """The printed title, compared loosely; a reader may append the subtitle."""
+def title_matches(found: str | None, gold: str, subtitle: str | None = None) -> bool:
+    """The printed title, compared loosely (case, spacing, punctuation), with or without
+    its printed subtitle; a title that runs on into the text is wrong."""
     got = normalise(found or "")
-    want = normalise(gold)
-    return bool(got) and got.startswith(want)
+    return bool(got) and got in {normalise(gold), normalise(f"{gold} {subtitle or ''}")}
 
 
 def author_matches(found: str | None, gold: str | None) -> bool:
