@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi|-bd\b|,b\b", re.IGNORECASE)
 
@@ -134,12 +134,12 @@ def page_lines(
     words: list[Word],
     page: int,
     width: float,
-    tables: Sequence[tuple[tuple[float, float, float, float], list[list[str | None]]]] = (),
+    tables: Sequence[tuple[tuple[float, float, float, float], list[list[Cell]]]] = (),
 ) -> list[TextLine]:
     """The lines of one page in reading order.
 
-    `tables` are (bbox, rows) pairs as found by pdfplumber; their words are
-    replaced by one line a row.
+    `tables` are (bbox, rows of cell boxes) as found by pdfplumber; their
+    words are replaced by one line a row.
     """
     found: list[list[TextLine]] = []
     free = list(words)
@@ -170,25 +170,51 @@ def _inside(w: Word, x0: float, top: float, x1: float, bottom: float) -> bool:
     return x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1
 
 
-def _table_rows(inside: list[Word], rows: list[list[str | None]], page: int) -> list[TextLine]:
-    """One line a table row: the cells' text in order, joined by " | "."""
-    ordered = sorted(inside, key=lambda w: (w.top, w.x0))
+# Marks a superscript number in a table cell; `page_roles` decides whether it
+# is a footnote marker (then it goes) or a number of the text (then it stays).
+MARKER_OPEN, MARKER_CLOSE = "\x00", "\x01"
+
+Cell = tuple[float, float, float, float] | None
+
+
+def _table_rows(inside: list[Word], rows: list[list[Cell]], page: int) -> list[TextLine]:
+    """One line a table row: the cells' text in order, joined by " | ".
+
+    Each cell's text is rebuilt from the words inside its box (merged cells
+    come once), so that type sizes are known within cells too.
+    """
     out: list[TextLine] = []
-    cursor = 0
     for row in rows:
-        cells = [_cell_text(c) for c in row if c is not None and _cell_text(c)]
-        if not cells:
-            continue
-        count = sum(len(c.split()) for c in cells)
-        row_words = ordered[cursor : cursor + max(count, 1)] or ordered[-1:]
-        cursor += count
-        out.append(TextLine(row_words, page, table=True, text_override=" | ".join(cells)))
+        cells: list[str] = []
+        row_words: list[Word] = []
+        for bbox in row:
+            if bbox is None:
+                continue
+            words = [w for w in inside if _inside(w, *bbox)]
+            text = _cell_text(words)
+            if text:
+                cells.append(text)
+                row_words.extend(words)
+        if cells:
+            out.append(TextLine(row_words, page, table=True, text_override=" | ".join(cells)))
     return out
 
 
-def _cell_text(cell: str) -> str:
-    """A cell's lines joined; a line-break hyphen before a lower-case letter is undone."""
-    text = re.sub(r"(\w)-\n(?=[a-zà-ÿ])", r"\1", cell)
+def _cell_text(words: list[Word]) -> str:
+    """A cell's lines joined; a line-break hyphen before a lower-case letter is
+    undone; superscript numbers are marked (see MARKER_OPEN)."""
+    lines: list[str] = []
+    for row in _rows(words):
+        size = max(row, key=lambda w: len(w.text)).size
+        marked = [
+            replace(w, text=f"{MARKER_OPEN}{w.text}{MARKER_CLOSE}")
+            if re.fullmatch(r"\d{1,3}", w.text) and w.size <= 0.85 * size
+            else w
+            for w in row
+        ]
+        lines.append(join_words(marked))
+    text = re.sub(r"(\w)-\n(?=[a-zà-ÿ])", r"\1", "\n".join(lines))
+    text = re.sub(r"(\d)-\n(?=\d)", r"\1-", text)  # "01-01-" + "2024"
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -213,10 +239,12 @@ def _same_row(a: Word, b: Word) -> bool:
     big, small = (a, b) if a.size >= b.size else (b, a)
     if abs(a.bottom - b.bottom) <= 0.35 * big.size:
         return True
+    # A superscript sits higher and may rise above the line's top, but half of
+    # it still overlaps the line.
     return (
         small.size < 0.9 * big.size
-        and big.top - 0.3 * big.size <= small.top
-        and small.bottom <= big.bottom + 0.1 * big.size
+        and big.top - 0.5 * big.size <= small.top
+        and big.top + 0.3 * big.size < small.bottom <= big.bottom + 0.1 * big.size
     )
 
 

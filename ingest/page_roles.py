@@ -23,9 +23,9 @@ import itertools
 import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ingest.layout import TextLine, Word, join_words
+from ingest.layout import MARKER_CLOSE, MARKER_OPEN, TextLine, Word, join_words
 from ingest.lines import SourceLine, normalize_line
 
 _PAGE_NUMBER = re.compile(
@@ -40,6 +40,7 @@ _TOC_TITLE = re.compile(
 )
 _TOC_PAGE = re.compile(r"\s\d{1,3}$")
 _NUMBER_WORD = re.compile(r"^\d{1,3}$")
+_MARKER = re.compile(r"^(\d{1,3}(?:,\d{1,3})*)([.,;:)]?)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _SENTENCE_END = re.compile(r"[.!?;,][’”\"')\]]*$")
 # A list item's marker: "•", "-", "1.", "1)", "a.", "b)", "(iii)", "iv.".
@@ -79,7 +80,9 @@ def assign_roles(
         for k, ln in enumerate(lines):
             text = ln.text.strip()
             # A letter's side column repeats on every page: the first page keeps it.
-            if id(ln) in furniture and not (ln.aside and index == 0):
+            if id(ln) in furniture and not (
+                ln.aside and index == 0 and not _PAGE_NUMBER.match(text)
+            ):
                 layout.removed["running header or footer"] += 1
             elif ln.aside:
                 # Sender, date and reference beside a letter: kept, but after
@@ -297,7 +300,9 @@ def _note_text(ln: TextLine) -> str:
 
 def _take_markers(ln: TextLine, numbers: set[int]) -> tuple[str, list[int]]:
     """Take superscript footnote markers out of a body line; other numbers stay."""
-    if ln.table or not numbers:
+    if ln.table:
+        return _take_cell_markers(ln.text, numbers)
+    if not numbers:
         return ln.text, []
     size = ln.size
     baseline = statistics.median(w.bottom for w in ln.words if w.size == size)
@@ -305,21 +310,42 @@ def _take_markers(ln: TextLine, numbers: set[int]) -> tuple[str, list[int]]:
     markers: list[Word] = []
     cites: list[int] = []
     for w in ln.words:
-        parts = w.text.replace(" ", "").split(",")
+        # "16" or "5,6", perhaps with the sentence's full stop set small after it.
+        m = _MARKER.match(w.text)
+        numbers_in = [int(x) for x in m.group(1).split(",")] if m else []
         is_marker = (
-            w.size <= 0.85 * size
+            bool(numbers_in)
+            and w.size <= 0.85 * size
             and w.bottom < baseline - 0.1 * size
-            and all(_NUMBER_WORD.match(x) and int(x) in numbers for x in parts if x)
-            and any(parts)
+            and all(n in numbers for n in numbers_in)
         )
-        if is_marker:
-            cites.extend(int(x) for x in parts if x)
-            markers.append(w)
+        if is_marker and m is not None:
+            cites.extend(numbers_in)
+            if m.group(2):
+                kept.append(replace(w, text=m.group(2)))
+            else:
+                markers.append(w)
         else:
             kept.append(w)
     if not cites:
         return ln.text, []
     return join_words(kept, markers), cites
+
+
+def _take_cell_markers(text: str, numbers: set[int]) -> tuple[str, list[int]]:
+    """Superscript numbers marked in a table row: footnote markers go, with
+    their number cited; any other number is put back as text."""
+    cites: list[int] = []
+
+    def resolve(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if n in numbers:
+            cites.append(n)
+            return ""
+        return m.group(1)
+
+    pattern = re.escape(MARKER_OPEN) + r"(\d{1,3})" + re.escape(MARKER_CLOSE)
+    return re.sub(pattern, resolve, text), cites
 
 
 def _leading(pages: list[list[TextLine]], body_size: float) -> float:

@@ -115,8 +115,9 @@ def _page(page: object, number: int, data: bytes, ocr: bool) -> tuple[list[TextL
         return _ocr_lines(data, number), True
     tables = []
     for table in page.find_tables():  # type: ignore[attr-defined]
-        rows = table.extract()
-        if len(rows) >= 2 and max((len([c for c in r if c]) for r in rows), default=0) >= 2:
+        # A box around a paragraph is no table: at least two rows and two columns.
+        rows = [list(row.cells) for row in table.rows]
+        if len(rows) >= 2 and max((sum(c is not None for c in r) for r in rows), default=0) >= 2:
             tables.append((table.bbox, rows))
     return page_lines(words, number, float(page.width), tables), False  # type: ignore[attr-defined]
 
