@@ -56,14 +56,16 @@ def render_document_page(
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{escape(document.title)} — Advieszoeker</title>"
         f"<style>{_style()}</style></head><body>"
-        "<header class='az-doc-head'><a class='az-back' href='../'>← Advieszoeker</a>"
+        "<header class='az-doc-head'><a class='az-back' href='../'><span aria-hidden='true'>← </span>Terug naar Advieszoeker</a>"
         f"<h1>{escape(document.title)}</h1><p class='az-doc-meta'>{meta}"
         f"{' · ' + source if source and meta else source}</p>"
         "<p class='az-doc-note'>Opgeschoonde tekst zoals doorzocht; "
         "de gemarkeerde passage is het zoekresultaat.</p></header>"
         f"<main class='az-doc-text'>{''.join(out)}</main>"
+        # The found passage is shown and takes focus, so reading (and Tab) starts there.
         "<script>const t=document.querySelector('.az-target');"
-        "if(t){t.scrollIntoView({block:'center'});}</script>"
+        "if(t){t.tabIndex=-1;t.focus({preventScroll:true});t.scrollIntoView({block:'center'});}"
+        "</script>"
         "</body></html>"
     )
 
@@ -72,7 +74,7 @@ def render_not_found() -> str:
     return (
         "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
         f"<title>Niet gevonden — Advieszoeker</title><style>{_style()}</style></head><body>"
-        "<header class='az-doc-head'><a class='az-back' href='../'>← Advieszoeker</a>"
+        "<header class='az-doc-head'><a class='az-back' href='../'><span aria-hidden='true'>← </span>Terug naar Advieszoeker</a>"
         "<h1>Document niet gevonden</h1><p>Dit document staat niet (meer) in de index. "
         "Zoek opnieuw vanaf de startpagina.</p></header></body></html>"
     )

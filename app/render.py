@@ -226,11 +226,12 @@ def render_hit(hit: Hit, extras: CardExtras, top_score: float) -> str:
         f"{_score_block(hit.score, relative)}</header>"
         f"<blockquote class='az-text'>{highlight(p.text, hit.highlights)}</blockquote>"
         "<footer class='az-actions'>"
-        f"{_context_block(hit, extras.context)}"
-        f"{_cite_block(hit, extras.quote_citation or hit.citation)}"
+        # In reading order, which is also the keyboard's order.
         f"<a class='az-doclink' href='{escape(doc_url(doc, p.id))}' target='_blank' "
         "rel='noopener'>Open in document<span class='az-sr'> (opent in een nieuw tabblad)</span>"
         "<span aria-hidden='true'> ↗</span></a>"
+        f"{_cite_block(hit, extras.quote_citation or hit.citation)}"
+        f"{_context_block(hit, extras.context)}"
         "</footer></article>"
     )
 

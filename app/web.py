@@ -18,7 +18,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.docview import document_router
-from app.dutch_page import DutchPage
+from app.page_shell import PageShell
 from app.render import (
     CardExtras,
     render_overview,
@@ -380,6 +380,9 @@ def _theme() -> gr.themes.Base:
         input_placeholder_color="*neutral_500",
         slider_color="#1d4e89",
         link_text_color="#1d4e89",
+        # Field and checkbox borders at 3:1 (WCAG 1.4.11), so the controls can be seen.
+        input_border_color="#7b8794",
+        checkbox_border_color="#7b8794",
     )
 
 
@@ -390,7 +393,7 @@ def create_app(searcher: SearcherLike, settings: Settings) -> FastAPI:
     app.include_router(document_router(service.document, service.passages))
     demo = build_demo(service)
     demo.queue(default_concurrency_limit=1)
-    app.add_middleware(DutchPage)
+    app.add_middleware(PageShell)
     return gr.mount_gradio_app(
         app,
         demo,

@@ -35,5 +35,18 @@ window.advieszoeker = (() => {
     target.scrollIntoView({ block: 'start', behavior: 'instant' });
   }
 
+  // Gradio's accordions are buttons without aria-expanded, so a screen reader
+  // cannot tell a folded section (the filters) from an open one: keep it in step
+  // with the button's `open` class.
+  function syncAccordions() {
+    for (const button of document.querySelectorAll('button.label-wrap')) {
+      const open = String(button.classList.contains('open'));
+      if (button.getAttribute('aria-expanded') !== open) button.setAttribute('aria-expanded', open);
+    }
+  }
+  new MutationObserver(syncAccordions).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['class'],
+  });
+
   return { beforeSearch, afterSearch };
 })();

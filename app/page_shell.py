@@ -1,13 +1,18 @@
-"""Serve the Gradio page as a Dutch page: `lang="nl"` and Gradio's own texts in Dutch.
+"""The HTML page Gradio serves at `/`, made Dutch and kept in its light colours.
 
 Gradio's page template says `lang="en"`, and its front end then picks its
-interface language (and the page's `lang`) from the browser's language. A
-screen reader reads a page in the voice of its `lang`, so an English browser
-would read the Dutch page with English pronunciation, and Gradio's own texts
-(the dropdown's "No results", the footer) would stay English. This ASGI
-middleware rewrites the one HTML page Gradio serves at the root: the template
-starts as `lang="nl"`, and a small script before Gradio's own ones makes the
-front end see Dutch as the browser language.
+interface language (and the page's `lang`) from the browser's. A screen reader
+reads a page in the voice of its `lang`, so an English browser would read the
+Dutch page with English pronunciation, and Gradio's own texts (the dropdown's
+"No results", the footer) would stay English. Gradio also switches to its dark
+colours when the system asks for dark mode; the page's own colours are chosen
+and checked for contrast (WCAG AA) on light backgrounds only, so the dark
+switch would make text unreadable.
+
+This ASGI middleware rewrites that one HTML page: the template starts as
+`lang="nl"`, and a small script before Gradio's own ones makes the front end
+see Dutch as the browser language and no preference for dark. (`?__theme=dark`
+in the URL still asks Gradio for dark on purpose.)
 """
 
 from __future__ import annotations
@@ -23,26 +28,29 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LANG = "nl"
 
-# Runs before Gradio's scripts: its i18n reads navigator.language once at start.
-LOCALE_SCRIPT = (
+# Runs before Gradio's scripts: its i18n and colour mode are chosen once at start.
+SHELL_SCRIPT = (
     "<script>(() => { try {"
     f" Object.defineProperty(Navigator.prototype, 'language', {{get: () => '{LANG}', "
     "configurable: true});"
     f" Object.defineProperty(Navigator.prototype, 'languages', {{get: () => ['{LANG}'], "
     "configurable: true});"
-    " } catch (err) { /* the page still works, with Gradio's texts in English */ } })();"
+    " const media = window.matchMedia.bind(window);"
+    " window.matchMedia = (q) => /prefers-color-scheme:\\s*dark/.test(q)"
+    " ? media('not all') : media(q);"
+    " } catch (err) { /* the page still works, as Gradio would show it */ } })();"
     "</script>"
 )
 
 
-def make_dutch(html: str) -> str:
-    """The page template with `lang="nl"` and the locale script first in <head>."""
+def shell_page(html: str) -> str:
+    """The page template with `lang="nl"` and the shell script first in <head>."""
     html = html.replace('lang="en"', f'lang="{LANG}"', 1)
-    return html.replace("<head>", "<head>" + LOCALE_SCRIPT, 1)
+    return html.replace("<head>", "<head>" + SHELL_SCRIPT, 1)
 
 
-class DutchPage:
-    """ASGI middleware: rewrite the HTML answer to `GET /` (and `/?q=...`) with `make_dutch`.
+class PageShell:
+    """ASGI middleware: rewrite the HTML answer to `GET /` (and `/?q=...`) with `shell_page`.
 
     Everything else (the API, the queue's event stream, assets, the document
     view) passes through untouched and unbuffered.
@@ -75,7 +83,7 @@ class DutchPage:
                 body.append(message.get("body", b""))
                 if message.get("more_body", False):
                     return
-                page = make_dutch(b"".join(body).decode("utf-8")).encode("utf-8")
+                page = shell_page(b"".join(body).decode("utf-8")).encode("utf-8")
                 headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
                 headers.append((b"content-length", str(len(page)).encode()))
                 await send({**start, "headers": headers})
