@@ -180,8 +180,8 @@ def _cite_block(hit: Hit, citation: str) -> str:
     # The accessible name starts with the visible text (WCAG 2.5.3) and says which card.
     return (
         "<div class='az-cite'>"
-        f"<button type='button' class='az-copy' aria-label='Kopieer citaat van resultaat {hit.rank}'"
-        ">Kopieer citaat</button>"
+        "<button type='button' class='az-copy' "
+        f"aria-label='Kopieer citaat van resultaat {hit.rank}'>Kopieer citaat</button>"
         "<span class='az-copy-status' aria-live='polite'></span>"
         f"<textarea class='az-cite-text' readonly rows='3' hidden "
         f"aria-label='Citaat van resultaat {hit.rank}'>{escape(citation)}</textarea>"
