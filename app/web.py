@@ -382,6 +382,7 @@ def _theme() -> gr.themes.Base:
         link_text_color="#1d4e89",
         # Field and checkbox borders at 3:1 (WCAG 1.4.11), so the controls can be seen.
         input_border_color="#7b8794",
+        input_border_width="1px",
         checkbox_border_color="#7b8794",
     )
 

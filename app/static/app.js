@@ -31,8 +31,8 @@ window.advieszoeker = (() => {
     }
     if (!target) return;
     announce(target.textContent.replace(/\s+/g, ' ').trim());
-    target.focus({ preventScroll: true });
-    target.scrollIntoView({ block: 'start', behavior: 'instant' });
+    // The browser scrolls only when the heading is out of view (on a phone).
+    target.focus();
   }
 
   // Gradio's accordions are buttons without aria-expanded, so a screen reader
