@@ -30,11 +30,16 @@ serve: setup
 	$(BIN)/advieszoeker serve
 
 # Headless Chromium from Debian for the browser tests (Playwright's own
-# browser download cannot work on this network).
+# browser download cannot work on this network), and axe-core from npm, the
+# accessibility engine those tests run, into the ignored .axe/ folder.
+AXE := 4.14.1
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@grep -qs '"version": "$(AXE)"' .axe/node_modules/axe-core/package.json || { \
+	  echo "Installing axe-core $(AXE) from npm into .axe/ for the accessibility tests..."; \
+	  npm install --prefix .axe --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE) >/dev/null; }
 
 # Tesseract with its Dutch data for scanned PDF pages, and poppler's tools
 # (pdftotext is the benchmark's reference reading; pdftoppm renders pages).

@@ -23,6 +23,11 @@ from ingest.document import Document, Passage
 _DOC_ID = re.compile(r"[0-9a-f]{12}")
 _PASSAGE_ID = re.compile(r"[0-9a-f]{8,64}")
 _STYLE = Path(__file__).with_name("static") / "document.css"
+# The arrow is decoration: a screen reader says "Terug naar Advieszoeker".
+BACK_LINK = (
+    "<a class='az-back' href='../'><span aria-hidden='true'>← </span>Terug naar Advieszoeker</a>"
+)
+_HEAD = "<meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
 
 
 def render_document_page(
@@ -52,27 +57,28 @@ def render_document_page(
         else ""
     )
     return (
-        "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<!doctype html><html lang='nl'><head>{_HEAD}"
         f"<title>{escape(document.title)} — Advieszoeker</title>"
         f"<style>{_style()}</style></head><body>"
-        "<header class='az-doc-head'><a class='az-back' href='../'>← Advieszoeker</a>"
+        f"<header class='az-doc-head'>{BACK_LINK}"
         f"<h1>{escape(document.title)}</h1><p class='az-doc-meta'>{meta}"
         f"{' · ' + source if source and meta else source}</p>"
         "<p class='az-doc-note'>Opgeschoonde tekst zoals doorzocht; "
         "de gemarkeerde passage is het zoekresultaat.</p></header>"
         f"<main class='az-doc-text'>{''.join(out)}</main>"
+        # The found passage is shown and takes focus, so reading (and Tab) starts there.
         "<script>const t=document.querySelector('.az-target');"
-        "if(t){t.scrollIntoView({block:'center'});}</script>"
+        "if(t){t.tabIndex=-1;t.focus({preventScroll:true});t.scrollIntoView({block:'center'});}"
+        "</script>"
         "</body></html>"
     )
 
 
 def render_not_found() -> str:
     return (
-        "<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='nl'><head>{_HEAD}"
         f"<title>Niet gevonden — Advieszoeker</title><style>{_style()}</style></head><body>"
-        "<header class='az-doc-head'><a class='az-back' href='../'>← Advieszoeker</a>"
+        f"<header class='az-doc-head'>{BACK_LINK}"
         "<h1>Document niet gevonden</h1><p>Dit document staat niet (meer) in de index. "
         "Zoek opnieuw vanaf de startpagina.</p></header></body></html>"
     )

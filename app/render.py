@@ -87,13 +87,20 @@ def document_meta(document: Document) -> list[str]:
     return [m for m in meta if m]
 
 
-def render_message(title: str, body: str, tips: Sequence[str] = (), kind: str = "info") -> str:
-    """A short explanation instead of results (empty query, nothing found, bad query)."""
+def render_message(
+    title: str, body: str, tips: Sequence[str] = (), kind: str = "info", level: int = 2
+) -> str:
+    """A short explanation instead of results (empty query, nothing found, bad query).
+
+    Its title is a heading; on its own (welcome, error) it heads the result
+    area and is where focus goes after a search (`data-az-focus`).
+    """
     tips_html = "".join(f"<li>{escape(t)}</li>" for t in tips)
     tips_block = f"<ul class='az-tips'>{tips_html}</ul>" if tips else ""
+    focus = " data-az-focus tabindex='-1'" if level == 2 else ""
     return (
         f"<div class='az-message az-{escape(kind)}' role='status'>"
-        f"<p class='az-message-title'>{escape(title)}</p>"
+        f"<h{level} class='az-message-title'{focus}>{escape(title)}</h{level}>"
         f"<p>{escape(body)}</p>{tips_block}</div>"
     )
 
@@ -125,6 +132,7 @@ def render_no_results(query: str, exact: bool, filtered: bool) -> str:
         f"Er is niets gevonden voor ‘{query}’.",
         tips,
         kind="empty",
+        level=3,  # under the summary's heading
     )
 
 
@@ -138,13 +146,13 @@ def render_answer(response: SearchResponse) -> str:
         return ""
     items = "".join(
         f"<li><q>{escape(s.text)}</q> "
-        f"<a class='az-ref' href='#az-hit-{s.rank}' title='Naar resultaat {s.rank}'>"
+        f"<a class='az-ref' href='#az-hit-{s.rank}' aria-label='Naar resultaat {s.rank}'>"
         f"[{s.rank}]</a></li>"
         for s in response.answer
     )
     return (
         "<section class='az-answer' aria-label='Kort antwoord'>"
-        "<div class='az-answer-head'><h2>Kort antwoord</h2>"
+        "<div class='az-answer-head'><h3>Kort antwoord</h3>"
         "<span class='az-badge'>Letterlijk uit de documenten — niets is gegenereerd</span></div>"
         f"<ol class='az-answer-list'>{items}</ol></section>"
     )
@@ -169,11 +177,27 @@ def _context_block(hit: Hit, context: Sequence[Passage]) -> str:
 
 
 def _cite_block(hit: Hit, citation: str) -> str:
+    # The accessible name starts with the visible text (WCAG 2.5.3) and says which card.
     return (
         "<div class='az-cite'>"
-        "<button type='button' class='az-copy' aria-label='Kopieer citaat'>Kopieer citaat</button>"
+        "<button type='button' class='az-copy' "
+        f"aria-label='Kopieer citaat van resultaat {hit.rank}'>Kopieer citaat</button>"
         "<span class='az-copy-status' aria-live='polite'></span>"
-        f"<textarea class='az-cite-text' readonly rows='3' hidden>{escape(citation)}</textarea>"
+        f"<textarea class='az-cite-text' readonly rows='3' hidden "
+        f"aria-label='Citaat van resultaat {hit.rank}'>{escape(citation)}</textarea>"
+        "</div>"
+    )
+
+
+def _score_block(score: float, relative: float) -> str:
+    """The relevance bar, with its meaning in words for screen readers."""
+    percent = f"{relative * 100:.0f}"
+    return (
+        f"<div class='az-score' title='score {score:.4f}'>"
+        f"<span class='az-sr'>Relevantie: {percent}% van het beste resultaat</span>"
+        "<span class='az-score-label' aria-hidden='true'>relevantie</span>"
+        "<span class='az-score-bar' aria-hidden='true'>"
+        f"<span style='width:{percent}%'></span></span>"
         "</div>"
     )
 
@@ -188,24 +212,26 @@ def render_hit(hit: Hit, extras: CardExtras, top_score: float) -> str:
     relative = min(max(relative, 0.0), 1.0)
     footnote = f"<span class='az-tag'>voetnoot {p.footnote}</span>" if p.kind == "footnote" else ""
     return (
-        f"<article class='az-card' id='az-hit-{hit.rank}' data-rank='{hit.rank}'>"
+        f"<article class='az-card' id='az-hit-{hit.rank}' data-rank='{hit.rank}' "
+        f"aria-labelledby='az-hit-{hit.rank}-title'>"
         "<header class='az-card-head'>"
-        f"<span class='az-rank' aria-label='Resultaat {hit.rank}'>{hit.rank}</span>"
+        f"<span class='az-rank' aria-hidden='true'>{hit.rank}</span>"
         "<div class='az-card-title'>"
-        f"<h3>{escape(doc.title)}</h3>"
+        # The heading says the rank in words, so heading navigation tells cards apart.
+        f"<h3 id='az-hit-{hit.rank}-title'><span class='az-sr'>Resultaat {hit.rank}: </span>"
+        f"<span class='az-title'>{escape(doc.title)}</span></h3>"
         f"<div class='az-meta'>{meta}</div>"
         f"<div class='az-where'>{where_html}{footnote}</div>"
         "</div>"
-        f"<div class='az-score' title='score {hit.score:.4f}'>"
-        f"<span class='az-score-label'>relevantie</span>"
-        f"<span class='az-score-bar'><span style='width:{relative * 100:.0f}%'></span></span>"
-        "</div></header>"
+        f"{_score_block(hit.score, relative)}</header>"
         f"<blockquote class='az-text'>{highlight(p.text, hit.highlights)}</blockquote>"
         "<footer class='az-actions'>"
-        f"{_context_block(hit, extras.context)}"
-        f"{_cite_block(hit, extras.quote_citation or hit.citation)}"
+        # In reading order, which is also the keyboard's order.
         f"<a class='az-doclink' href='{escape(doc_url(doc, p.id))}' target='_blank' "
-        "rel='noopener'>Open in document ↗</a>"
+        "rel='noopener'>Open in document<span class='az-sr'> (opent in een nieuw tabblad)</span>"
+        "<span aria-hidden='true'> ↗</span></a>"
+        f"{_cite_block(hit, extras.quote_citation or hit.citation)}"
+        f"{_context_block(hit, extras.context)}"
         "</footer></article>"
     )
 
@@ -218,10 +244,11 @@ def render_summary(response: SearchResponse, seconds: float | None) -> str:
     query = escape(response.query)
     # <q> adds quotation marks; a quoted query already has its own.
     shown = f"<span>{query}</span>" if response.query[:1] in '"“„«' else f"<q>{query}</q>"
+    # The heading of the result area: focus lands here after a search.
     return (
-        f"<p class='az-summary' data-query='{query}' data-count='{n}'>"
-        f"{n} {noun} voor {shown} "
-        f"<span class='az-mode'>({escape(mode)}){took}</span></p>"
+        f"<h2 class='az-summary' data-query='{query}' data-count='{n}' data-az-focus "
+        f"tabindex='-1'>{n} {noun} voor {shown} "
+        f"<span class='az-mode'>({escape(mode)}){took}</span></h2>"
     )
 
 
@@ -237,20 +264,19 @@ def render_response(
     exact: bool = False,
     filtered: bool = False,
 ) -> str:
-    """The whole result area for one search."""
+    """The whole result area for one search, headed by its summary."""
     notices = render_notices(response.notices)
+    summary = render_summary(response, seconds)
     if not response.hits:
         return (
-            f"<div class='az-results' data-count='0'>{notices}"
-            f"{render_no_results(response.query, exact, filtered)}"
-            f"{render_summary(response, seconds)}</div>"
+            f"<div class='az-results' data-count='0'>{summary}{notices}"
+            f"{render_no_results(response.query, exact, filtered)}</div>"
         )
     top = max(h.score for h in response.hits)
     cards = "".join(render_hit(h, extras.get(h.rank, CardExtras()), top) for h in response.hits)
     return (
-        f"<div class='az-results' data-count='{len(response.hits)}'>{notices}"
-        f"{render_answer(response)}{render_summary(response, seconds)}"
-        f"<div class='az-cards'>{cards}</div></div>"
+        f"<div class='az-results' data-count='{len(response.hits)}'>{summary}{notices}"
+        f"{render_answer(response)}<div class='az-cards'>{cards}</div></div>"
     )
 
 
@@ -286,7 +312,9 @@ def render_overview(documents: Sequence[Document], passage_counts: Mapping[str, 
         "<div class='az-overview'>"
         f"<p>{len(documents)} documenten · {total} passages · jaren {escape(span)} · "
         f"soorten: {escape(', '.join(kinds) or '—')}</p>"
+        # On a phone the table scrolls inside its own box, reachable by keyboard.
+        "<div class='az-table-wrap' role='region' aria-label='Documenten' tabindex='0'>"
         "<table><thead><tr><th>Document</th><th>Auteur</th><th>Soort</th><th>Jaar</th>"
         f"{pages_head}<th class='az-num'>Passages</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>"
+        f"<tbody>{rows}</tbody></table></div></div>"
     )

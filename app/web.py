@@ -18,6 +18,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.docview import document_router
+from app.page_shell import PageShell
 from app.render import (
     CardExtras,
     render_overview,
@@ -54,6 +55,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 # (so the link can be shared), and the inputs pass on unchanged.
 URL_JS = """
 (q, k, exact, docs, authors, kinds, years) => {
+  if (window.advieszoeker) window.advieszoeker.beforeSearch();
   const params = new URLSearchParams();
   if (q && q.trim()) params.set('q', q);
   if (k) params.set('k', String(k));
@@ -91,6 +93,10 @@ element.addEventListener('click', async (event) => {
   }
 });
 """
+
+
+# After each search: focus and announce the new result (app/static/app.js).
+AFTER_SEARCH_JS = "() => { if (window.advieszoeker) window.advieszoeker.afterSearch(); }"
 
 
 class SearcherLike(Protocol):
@@ -199,7 +205,9 @@ def build_demo(service: SearchService) -> gr.Blocks:
         gr.HTML(
             "<header class='az-header'><h1>Advieszoeker</h1>"
             "<p>Zoek en citeer in de adviezen en studies van de SERV over onderwijs en werk. "
-            "Elk antwoord komt letterlijk uit de documenten, met de bron erbij.</p></header>",
+            "Elk antwoord komt letterlijk uit de documenten, met de bron erbij.</p></header>"
+            # Screen readers hear what a search found here (app/static/app.js fills it).
+            "<p id='az-live' class='az-sr' role='status' aria-live='polite'></p>",
             js_on_load=None,
         )
         with gr.Row(elem_classes="az-searchrow"):
@@ -292,15 +300,16 @@ def build_demo(service: SearchService) -> gr.Blocks:
             concurrency_id="search",
             show_progress="minimal",
         )
-        button.click(**search_event)
-        query.submit(**search_event)
+        after_search = dict(fn=None, js=AFTER_SEARCH_JS, api_visibility="private", queue=False)
+        button.click(**search_event).then(**after_search)
+        query.submit(**search_event).then(**after_search)
         for example_button, text in example_buttons:
             example_button.click(
                 lambda text=text: (text, False),
                 outputs=[query, exact],
                 api_visibility="private",
                 queue=False,
-            ).then(**search_event)
+            ).then(**search_event).then(**after_search)
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             # Without a shared link, change nothing: whatever the user already
@@ -356,12 +365,25 @@ def _theme() -> gr.themes.Base:
         ],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
     )
-    # One deep blue for the search button, links and rank badges.
+    # One deep blue for the search button, links and rank badges. Every text
+    # colour is set here at WCAG AA contrast (4.5:1) on its background: the Soft
+    # theme's light blue labels (3.0:1) and grey hints (2.6:1) are too faint.
     return theme.set(
         button_primary_background_fill="#1d4e89",
         button_primary_background_fill_hover="#163d6b",
         button_primary_text_color="#ffffff",
         button_primary_border_color="#1d4e89",
+        block_label_text_color="#1d4e89",
+        block_title_text_color="#1d4e89",
+        block_info_text_color="*neutral_600",
+        body_text_color_subdued="*neutral_600",
+        input_placeholder_color="*neutral_500",
+        slider_color="#1d4e89",
+        link_text_color="#1d4e89",
+        # Field and checkbox borders at 3:1 (WCAG 1.4.11), so the controls can be seen.
+        input_border_color="#7b8794",
+        input_border_width="1px",
+        checkbox_border_color="#7b8794",
     )
 
 
@@ -372,12 +394,14 @@ def create_app(searcher: SearcherLike, settings: Settings) -> FastAPI:
     app.include_router(document_router(service.document, service.passages))
     demo = build_demo(service)
     demo.queue(default_concurrency_limit=1)
+    app.add_middleware(PageShell)
     return gr.mount_gradio_app(
         app,
         demo,
         path="",
         theme=_theme(),
         css=(STATIC / "app.css").read_text(encoding="utf-8"),
+        head=f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>",
         footer_links=["api"],
         ssr_mode=False,
     )

@@ -15,8 +15,10 @@ from app.render import (
     highlight,
     location_label,
     render_overview,
+    render_query_error,
     render_response,
     render_summary,
+    render_welcome,
 )
 from index.results import AnswerSentence, Highlight, Hit, SearchResponse
 from ingest.document import Document, Passage
@@ -157,3 +159,64 @@ def test_document_page_anchors_every_passage_marks_target_and_escapes() -> None:
 def test_summary_quotes_a_query_once(query: str, shown: str) -> None:
     html = render_summary(SearchResponse(query, ()), 0.07)
     assert f"0 resultaten voor {shown}" in html and "0,07 s" in html
+
+
+def test_cards_are_headed_with_their_rank_and_say_their_relevance_in_words() -> None:
+    searcher = FakeSearcher()
+    response = searcher.search("werkplekken duaal leren", k=3)
+    html = render_response(response, {})
+    top = max(h.score for h in response.hits)
+    for hit in response.hits:
+        card = html[html.index(f"id='az-hit-{hit.rank}'") :]
+        # The article is named by its heading, which says the rank in words.
+        assert card.startswith(
+            f"id='az-hit-{hit.rank}' data-rank='{hit.rank}' "
+            f"aria-labelledby='az-hit-{hit.rank}-title'>"
+        )
+        heading = re.search(r"<h3 id='([^']+)'>(.*?)</h3>", card)
+        assert heading and heading.group(1) == f"az-hit-{hit.rank}-title"
+        spoken = re.sub(r"<[^>]+>", "", heading.group(2))
+        assert spoken == f"Resultaat {hit.rank}: {hit.document.title}"
+        assert f"<span class='az-rank' aria-hidden='true'>{hit.rank}</span>" in card
+        # The bar is hidden from screen readers; its meaning is said instead.
+        percent = round(hit.score / top * 100)
+        assert f"Relevantie: {percent}% van het beste resultaat" in card
+        assert "<span class='az-score-bar' aria-hidden='true'>" in card
+        assert f"<span style='width:{percent}%'>" in card
+
+
+def test_card_controls_have_names_that_start_with_their_visible_text() -> None:
+    searcher = FakeSearcher()
+    response = searcher.search("werkplekken duaal leren", k=2)
+    hit = response.hits[1]
+    extras = {2: CardExtras(tuple(searcher.context(hit.passage.id)), "SERV, “Zin.”")}
+    card = render_response(response, extras)
+    card = card[card.index("id='az-hit-2'") :]
+    assert "aria-label='Kopieer citaat van resultaat 2'>Kopieer citaat</button>" in card
+    assert "<textarea class='az-cite-text' readonly rows='3' hidden" in card
+    assert "aria-label='Citaat van resultaat 2'" in card
+    link = card[card.index("<a class='az-doclink'") : card.index("</a>") + 4]
+    assert re.sub(r"<[^>]+>", "", link) == "Open in document (opent in een nieuw tabblad) ↗"
+    assert "<span aria-hidden='true'> ↗</span>" in link
+    # Reading order is keyboard order: link, copy, context.
+    assert card.index("az-doclink") < card.index("az-copy") < card.index("az-context")
+
+
+def test_result_area_is_headed_by_the_summary_where_focus_lands() -> None:
+    response = FakeSearcher().search("werkplekken duaal leren", k=3)
+    html = render_response(response, {})
+    inner = html[html.index(">") + 1 :]
+    assert inner.startswith("<h2 class='az-summary'")
+    assert re.match(r"<h2 [^>]*data-az-focus tabindex='-1'>3 resultaten voor", inner)
+    assert html.count("data-az-focus") == 1
+    # Below it, the short answer and the cards are one level down.
+    assert "<h3>Kort antwoord</h3>" in html
+    empty = render_response(SearchResponse(query="niets", hits=()), {}, filtered=True)
+    assert empty.count("data-az-focus") == 1
+    assert re.search(r"<h2 class='az-summary'[^>]*data-az-focus", empty)
+    assert "<h3 class='az-message-title'>Geen passages gevonden</h3>" in empty
+
+
+@pytest.mark.parametrize("message", [render_welcome(), render_query_error("De vraag is leeg.")])
+def test_a_message_on_its_own_heads_the_result_area(message: str) -> None:
+    assert re.search(r"<h2 class='az-message-title' data-az-focus tabindex='-1'>", message)

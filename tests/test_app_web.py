@@ -18,6 +18,7 @@ from gradio_client import Client
 from starlette.datastructures import QueryParams
 
 from app.cli import cli
+from app.page_shell import SHELL_SCRIPT, shell_page
 from app.state import MAX_K, FilterChoices, SearchState
 from app.web import SearchService, create_app
 from ingest.settings import Settings
@@ -187,3 +188,31 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path: Path) -> None:
 def test_serve_binds_to_loopback_by_default() -> None:
     host = next(p for p in cli.commands["serve"].params if p.name == "host")
     assert host.default == "127.0.0.1"
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=duaal+leren&k=3"])
+def test_page_is_served_in_dutch_with_the_shell_script_first(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    html = r.text
+    assert 'lang="nl"' in html and 'lang="en"' not in html
+    # The shell script runs before any of Gradio's own scripts.
+    head = html[html.index("<head>") :]
+    assert head.startswith("<head>" + SHELL_SCRIPT)
+    assert head.index(SHELL_SCRIPT) < head.index("<script type=")
+    assert int(r.headers["content-length"]) == len(r.content)
+
+
+def test_page_shell_leaves_other_answers_alone(client: TestClient, searcher: FakeSearcher) -> None:
+    page = client.get(f"/doc/{doc_id(searcher, 'duaal.txt')}")
+    assert SHELL_SCRIPT not in page.text
+    assert int(page.headers["content-length"]) == len(page.content)
+    config = client.get("/config")
+    assert config.status_code == 200 and SHELL_SCRIPT not in config.text
+
+
+def test_shell_page_rewrites_only_the_first_lang_and_head() -> None:
+    html = '<html lang="en"><head><title>x</title></head><body><p lang="en">Hi</p></body></html>'
+    shelled = shell_page(html)
+    assert shelled.startswith(f'<html lang="nl"><head>{SHELL_SCRIPT}<title>')
+    assert '<p lang="en">Hi</p>' in shelled  # marked-up English stays English

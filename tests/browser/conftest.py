@@ -11,12 +11,12 @@ browser` installs it), driven by Playwright.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from app_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, SEEDS, cli, cli_env, running_app
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 
 @pytest.fixture(scope="session")
@@ -65,10 +65,8 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    """A fresh 1280 px wide tab recording JavaScript dialogs and off-machine requests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-BE")
+def new_tab(context: BrowserContext, app_url: str) -> Page:
+    """A tab recording JavaScript dialogs and requests that leave the machine."""
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
     tab = context.new_page()
     tab.dialogs = []  # type: ignore[attr-defined]
@@ -88,8 +86,32 @@ def page(browser: Browser, app_url: str) -> Iterator[Page]:
             else tab.external.append(r.url)
         ),  # type: ignore[attr-defined]
     )
-    yield tab
+    return tab
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh tab, 1280 px wide unless parametrized (indirect) with another width."""
+    width = getattr(request, "param", 1280)
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="nl-BE")
+    yield new_tab(context, app_url)
     context.close()
+
+
+@pytest.fixture
+def make_tab(browser: Browser, app_url: str) -> Iterator[Callable[..., Page]]:
+    """Open tabs with other browser settings (locale, colour scheme); closed afterwards."""
+    contexts: list[BrowserContext] = []
+
+    def make(width: int = 1280, **options: object) -> Page:
+        options = {"locale": "nl-BE", **options}
+        context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+        contexts.append(context)
+        return new_tab(context, app_url)
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

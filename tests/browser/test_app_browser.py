@@ -10,46 +10,20 @@ import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from page_actions import (
+    QUESTION,
+    card_titles,
+    mark_results_stale,
+    open_app,
+    search,
+    wait_for_new_results,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-QUESTION = "Wat vraagt de SERV over duaal leren?"
 HYPHEN_DOC = "Duaal Leren voor de toekomst"  # seeds/004: "Vlaams Regeerak-\n\nkoord"
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>"><b id=injected>x</b>'
-
-
-def open_app(page: Page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("#az-query textarea")
-    page.wait_for_selector("#az-results .az-message, #az-results .az-results")
-
-
-def wait_for_new_results(page: Page) -> None:
-    """Wait until the result area was replaced after the last search."""
-    page.wait_for_function(
-        "() => { const el = document.querySelector("
-        "'#az-results .az-results, #az-results .az-message');"
-        " return el && !el.hasAttribute('data-stale'); }",
-        timeout=60_000,
-    )
-
-
-def search(page: Page, query: str, *, exact: bool = False) -> None:
-    page.eval_on_selector_all(
-        "#az-results .az-results, #az-results .az-message",
-        "els => els.forEach(e => e.setAttribute('data-stale', '1'))",
-    )
-    box = page.locator("#az-exact input")
-    if box.is_checked() != exact:
-        box.click()
-    page.fill("#az-query textarea", query)
-    page.click("#az-search")
-    wait_for_new_results(page)
-
-
-def card_titles(page: Page) -> list[str]:
-    return page.locator(".az-card h3").all_inner_texts()
 
 
 def test_question_shows_short_answer_and_ranked_cards(page: Page, app_url: str, shot) -> None:
@@ -61,7 +35,7 @@ def test_question_shows_short_answer_and_ranked_cards(page: Page, app_url: str, 
     ranks = [int(r) for r in page.locator(".az-card .az-rank").all_inner_texts()]
     assert ranks == list(range(1, 11))
     first = cards.first
-    assert first.locator("h3").inner_text().strip()
+    assert first.locator("h3 .az-title").inner_text().strip()
     assert "SERV" in first.locator(".az-meta").inner_text()
     assert re.search(r"regels? \d+|p\. \d+", first.locator(".az-where").inner_text())
     assert page.locator(".az-card blockquote mark").count() >= 3  # answer sentences marked
@@ -101,7 +75,7 @@ def test_exact_quote_found_across_line_break_hyphen(
     search(page, query, exact=exact)
     expect(page.locator(".az-summary")).to_contain_text("exact citaat")
     first = page.locator(".az-card").first
-    assert first.locator("h3").inner_text() == HYPHEN_DOC
+    assert first.locator("h3 .az-title").inner_text() == HYPHEN_DOC
     marks = [m.lower() for m in first.locator("blockquote mark").all_inner_texts()]
     assert "vlaams regeerakkoord" in marks
     shot()
@@ -158,7 +132,7 @@ def test_copy_citation(page: Page, app_url: str, shot) -> None:
     expect(card.locator(".az-copy-status")).to_have_text("Gekopieerd")
     citation = card.locator("textarea.az-cite-text").input_value()
     assert page.evaluate("navigator.clipboard.readText()") == citation
-    title = card.locator("h3").inner_text()
+    title = card.locator("h3 .az-title").inner_text()
     assert title in citation and "“" in citation
     shot()
 
@@ -213,9 +187,7 @@ def test_corpus_overview_lists_the_documents(page: Page, app_url: str, shot) -> 
 
 def test_example_question_runs_a_search(page: Page, app_url: str, shot) -> None:
     open_app(page, app_url)
-    page.eval_on_selector_all(
-        "#az-results .az-message", "els => els.forEach(e => e.setAttribute('data-stale', '1'))"
-    )
+    mark_results_stale(page)
     example = "Welke maatregelen stelt de SERV voor tegen schooluitval?"
     page.get_by_role("button", name=example).click()
     wait_for_new_results(page)
