@@ -17,7 +17,10 @@ from typing import Any, Protocol
 import gradio as gr
 from fastapi import FastAPI
 
+from app.access_log import AccessLog
 from app.docview import document_router
+from app.health import IndexInfo, ServiceStatus, health_router
+from app.lifecycle import InFlight
 from app.page_shell import PageShell
 from app.render import (
     CardExtras,
@@ -34,6 +37,11 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
+# Searches Gradio runs at once: the query embeddings of concurrent searches are
+# batched (index/batching.py), keyword scoring and rendering run side by side.
+SEARCH_CONCURRENCY = 8
+# How long a stop waits for searches in flight (SIGTERM must end within 10 s).
+DRAIN_SECONDS = 7.0
 
 # Example questions per kind of user: what each comes to the corpus for.
 EXAMPLES: dict[str, tuple[str, ...]] = {
@@ -121,13 +129,23 @@ class SearchService:
     its model with its own lock, so no lock is needed here.
     """
 
-    def __init__(self, searcher: SearcherLike, settings: Settings) -> None:
+    def __init__(
+        self,
+        searcher: SearcherLike,
+        settings: Settings,
+        access: AccessLog | None = None,
+        inflight: InFlight | None = None,
+    ) -> None:
         self.searcher = searcher
         self.settings = settings
+        self.access = access or AccessLog()
+        self.inflight = inflight or InFlight()
         documents = searcher.documents()
         self.choices = FilterChoices.from_corpus(documents, searcher.facets())
         counts = {d.source: len(searcher.passages(d.source)) for d in documents}
         self.overview_html = render_overview(documents, counts)
+        self.document_count = len(documents)
+        self.passage_count = sum(counts.values())
 
     def document(self, doc_id: str) -> Document | None:
         return self.searcher.document(doc_id)
@@ -149,21 +167,40 @@ class SearchService:
     def results_html(self, state: SearchState) -> str:
         """Search and render; user errors become a short Dutch explanation, never a trace."""
         started = time.perf_counter()
-        try:
-            response = self.searcher.search(
-                state.query, k=state.k, filters=state.filters(self.choices), mode=state.mode
-            )
-            extras = self.extras(response)
-        except QueryError as err:
-            return render_query_error(str(err))
-        except Exception:
-            log.exception("search failed for a query of %d characters", len(state.query))
-            return render_query_error(
-                "Er ging iets mis bij het zoeken. Probeer het opnieuw of met een andere vraag."
-            )
-        seconds = time.perf_counter() - started
-        return render_response(
-            response, extras, seconds, exact=state.exact, filtered=state.filtered
+        status, mode, results = 200, state.mode, 0
+        with self.inflight.track():
+            try:
+                response = self.searcher.search(
+                    state.query, k=state.k, filters=state.filters(self.choices), mode=state.mode
+                )
+                extras = self.extras(response)
+                mode, results = response.mode, len(response.hits)
+                seconds = time.perf_counter() - started
+                return render_response(
+                    response, extras, seconds, exact=state.exact, filtered=state.filtered
+                )
+            except QueryError as err:
+                status = 400
+                return render_query_error(str(err))
+            except Exception:
+                status = 500
+                log.exception("search failed for a query of %d characters", len(state.query))
+                return render_query_error(
+                    "Er ging iets mis bij het zoeken. Probeer het opnieuw of met een andere vraag."
+                )
+            finally:
+                self._log("page", mode, results, started, status, state.query)
+
+    def _log(
+        self, endpoint: str, mode: str, results: int, started: float, status: int, query: str
+    ) -> None:
+        self.access.record(
+            endpoint=endpoint,
+            mode=mode,
+            results=results,
+            latency_s=time.perf_counter() - started,
+            status=status,
+            query=query,
         )
 
     def search_json(
@@ -181,17 +218,24 @@ class SearchService:
         `documents` takes file names (e.g. "004_165c6d2ad255d495.txt") or
         document ids; `mode` is auto, exact, hybrid, keyword or dense.
         """
-        try:
-            filters = Filters(
-                sources=tuple(self.choices.source_of(d) or d for d in documents or ()),
-                authors=tuple(authors or ()),
-                kinds=tuple(kinds or ()),
-                years=tuple(int(y) for y in years or ()),
-            )
-            response = self.searcher.search(query, k=max(1, int(k)), filters=filters, mode=mode)
-        except (QueryError, ValueError, TypeError) as err:  # the message says what to try
-            raise gr.Error(str(err)) from None
-        return response.to_json()
+        started = time.perf_counter()
+        status, results = 500, 0
+        with self.inflight.track():
+            try:
+                filters = Filters(
+                    sources=tuple(self.choices.source_of(d) or d for d in documents or ()),
+                    authors=tuple(authors or ()),
+                    kinds=tuple(kinds or ()),
+                    years=tuple(int(y) for y in years or ()),
+                )
+                response = self.searcher.search(query, k=max(1, int(k)), filters=filters, mode=mode)
+                status, mode, results = 200, response.mode, len(response.hits)
+                return response.to_json()
+            except (QueryError, ValueError, TypeError) as err:  # the message says what to try
+                status = 400
+                raise gr.Error(str(err)) from None
+            finally:
+                self._log("api", str(mode), results, started, status, str(query))
 
 
 def build_demo(service: SearchService) -> gr.Blocks:
@@ -387,13 +431,32 @@ def _theme() -> gr.themes.Base:
     )
 
 
-def create_app(searcher: SearcherLike, settings: Settings) -> FastAPI:
-    """FastAPI app with the document view and the Gradio page at `/`."""
-    service = SearchService(searcher, settings)
+def create_app(
+    searcher: SearcherLike,
+    settings: Settings,
+    *,
+    status: ServiceStatus | None = None,
+    access: AccessLog | None = None,
+    inflight: InFlight | None = None,
+) -> FastAPI:
+    """FastAPI app with `/healthz`, the document view and the Gradio page at `/`.
+
+    Without a `status`, the health check describes the index published in
+    the settings' data folder (503 if the searcher has none).
+    """
+    service = SearchService(searcher, settings, access, inflight)
+    if status is None:
+        status = ServiceStatus(
+            IndexInfo.of(
+                searcher, settings.index_dir, service.document_count, service.passage_count
+            )
+        )
     app = FastAPI(title="Advieszoeker", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.service_status = status
+    app.include_router(health_router(status))
     app.include_router(document_router(service.document, service.passages))
     demo = build_demo(service)
-    demo.queue(default_concurrency_limit=1)
+    demo.queue(default_concurrency_limit=SEARCH_CONCURRENCY)
     app.add_middleware(PageShell)
     return gr.mount_gradio_app(
         app,
@@ -412,30 +475,77 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
     announce: Callable[[str], None] = print,
+    log_queries: bool = False,
 ) -> None:
-    """Open the Searcher once and serve until interrupted.
+    """Open the Searcher once and serve until SIGTERM or Ctrl+C.
 
-    A missing or stale index, or a port in use, ends with one line that says
-    what to do (click.ClickException), never a traceback.
+    A missing or stale index, a port in use, or another server on the same
+    data folder ends with one line that says what to do (click.ClickException),
+    never a traceback. The data folder stays locked while serving, so
+    `advieszoeker restore` cannot pull it away from under the server.
     """
     import click
-    import uvicorn
 
+    from app.access_log import configure_access_log
+    from app.lifecycle import DataFolderBusy, DataLock
+    from app.memory import limit_allocator_arenas
     from index.results import IndexNotReady
     from index.search import Searcher
 
     _check_port_free(host, port)
-    announce(f"Loading the index from {settings.data_dir} ...")
+    limit_allocator_arenas()
+    lock = DataLock(settings.data_dir)
     try:
-        searcher = Searcher.open(settings)
-    except IndexNotReady as err:
+        lock.acquire()
+    except DataFolderBusy as err:
         raise click.ClickException(str(err)) from None
-    app = create_app(searcher, settings)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        announce(f"Listening on {host}: anyone who can reach this machine can search.")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        announce(f"Loading the index from {settings.data_dir} ...")
+        try:
+            searcher = Searcher.open(settings)
+        except IndexNotReady as err:
+            raise click.ClickException(str(err)) from None
+        from index.batching import BatchingEmbedder
+
+        searcher.embedder = BatchingEmbedder(searcher.embedder)
+        configure_access_log()
+        inflight = InFlight()
+        app = create_app(
+            searcher, settings, access=AccessLog(log_queries=log_queries), inflight=inflight
+        )
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            announce(f"Listening on {host}: anyone who can reach this machine can search.")
+        run_until_stopped(app, host, port, app.state.service_status, inflight)
+        searcher.close()
+    finally:
+        lock.release()
+
+
+def run_until_stopped(
+    app: FastAPI, host: str, port: int, status: ServiceStatus, inflight: InFlight
+) -> None:
+    """Serve until a stop signal; then finish the searches in flight (at most
+    DRAIN_SECONDS) and return. A second signal exits at once."""
+    import uvicorn
+
+    from app.lifecycle import GracefulServer
+
+    def on_stop() -> None:
+        status.stopping = True  # /healthz says 503: proxies send no more searches
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(DRAIN_SECONDS),
+    )
+    GracefulServer(config, on_stop=on_stop).run()
+    # uvicorn waited for open connections; a search whose client left still runs.
+    if not inflight.wait_idle(timeout_s=1.0):
+        log.warning("%d search(es) still running at exit", inflight.active)
 
 
 def _check_port_free(host: str, port: int) -> None:
