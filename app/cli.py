@@ -6,6 +6,7 @@ Examples:
   advieszoeker search "Wat vraagt de SERV over duaal leren?"
   advieszoeker search '"elke geïnvesteerde euro"' --json
   advieszoeker serve                       # the web app on http://127.0.0.1:7860
+  advieszoeker backup /backups/2026-12-02  # a consistent copy, also while serving
 
 All state lives in one data folder (default ./data; set ADVIESZOEKER_DATA or
 --data-dir to move it).
@@ -199,16 +200,77 @@ def eval_command(settings: Settings, questions_path: Path, split: str, methods: 
     envvar="ADVIESZOEKER_PORT",
     help="Port to listen on.",
 )
+@click.option(
+    "--log-queries",
+    is_flag=True,
+    help="Put the query text in the access log (left out by default: searches are confidential).",
+)
 @click.pass_obj
-def serve_command(settings: Settings, host: str, port: int) -> None:
+def serve_command(settings: Settings, host: str, port: int, log_queries: bool) -> None:
     """Start the web app: search, short answers, citations and the document view.
 
     It listens on 127.0.0.1 only, unless --host says otherwise. The search is
-    also available as the Gradio API endpoint `search` (see the README).
+    also available as the Gradio API endpoint `search` (see the README), the
+    health check at /healthz. One JSON access-log line per search goes to
+    stderr. SIGTERM or Ctrl+C lets the searches in flight finish, then stops;
+    a second one stops at once.
     """
     from app.web import serve
 
-    serve(settings, host=host, port=port, announce=click.echo)
+    serve(settings, host=host, port=port, announce=click.echo, log_queries=log_queries)
+
+
+# --- backup and restore --------------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_obj
+def backup_command(settings: Settings, dest: Path) -> None:
+    """Write a consistent copy of the data folder to DEST (a new or empty folder).
+
+    Safe while the app serves: the database is copied with SQLite's online
+    backup, the published index version as it is, plus uploaded files. The
+    model and the embedding cache are left out (they are rebuilt).
+    """
+    from app.backup import BackupError, backup
+
+    try:
+        summary = backup(settings, dest)
+    except (BackupError, OSError) as err:
+        raise click.ClickException(_reason(err)) from None
+    click.echo(
+        f"Backup written to {summary.path}: {summary.documents} documents, "
+        f"{summary.passages} passages, index {summary.index_version or '(none)'}, "
+        f"{summary.files} files, {summary.bytes / 2**20:.1f} MB."
+    )
+
+
+@cli.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.pass_obj
+def restore_command(settings: Settings, src: Path) -> None:
+    """Replace the data folder's database, index and uploads with the backup in SRC.
+
+    Refuses while a server uses the data folder, and checks the backup's
+    checksums and index manifest first. What it replaces is moved aside to
+    replaced-<time>/ in the data folder, not deleted.
+    """
+    from app.backup import BackupError, restore
+
+    try:
+        aside = restore(settings, src)
+    except (BackupError, OSError) as err:
+        raise click.ClickException(_reason(err)) from None
+    click.echo(f"Restored {src} into {settings.data_dir}.")
+    if aside is not None:
+        click.echo(f"The data it replaced is in {aside}; delete it once all is well.")
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.strerror}: {err.filename}. Check the path and its permissions."
+    return str(err)
 
 
 def main() -> None:
