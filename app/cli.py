@@ -205,8 +205,18 @@ def eval_command(settings: Settings, questions_path: Path, split: str, methods: 
     is_flag=True,
     help="Put the query text in the access log (left out by default: searches are confidential).",
 )
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    envvar="ADVIESZOEKER_CONCURRENCY",
+    help="Searches answered at once (their query embeddings are batched); 1: one by one.",
+)
 @click.pass_obj
-def serve_command(settings: Settings, host: str, port: int, log_queries: bool) -> None:
+def serve_command(
+    settings: Settings, host: str, port: int, log_queries: bool, concurrency: int
+) -> None:
     """Start the web app: search, short answers, citations and the document view.
 
     It listens on 127.0.0.1 only, unless --host says otherwise. The search is
@@ -217,7 +227,14 @@ def serve_command(settings: Settings, host: str, port: int, log_queries: bool) -
     """
     from app.web import serve
 
-    serve(settings, host=host, port=port, announce=click.echo, log_queries=log_queries)
+    serve(
+        settings,
+        host=host,
+        port=port,
+        announce=click.echo,
+        log_queries=log_queries,
+        concurrency=concurrency,
+    )
 
 
 # --- backup and restore --------------------------------------------------------

@@ -42,3 +42,24 @@ def trim() -> bool:
     """Hand freed heap pages back to the system; True if glibc released any."""
     libc = _libc()
     return bool(libc.malloc_trim(0)) if libc is not None else False
+
+
+# Events Gradio keeps for its monitoring summary, and how often it recomputes it.
+GRADIO_ANALYTICS_EVENTS = 100
+
+
+def bound_gradio_analytics(queue: object, events: int = GRADIO_ANALYTICS_EVENTS) -> None:
+    """Keep Gradio's per-event analytics small and cheap.
+
+    Gradio 6's queue records every event (up to GRADIO_ANALYTICS_MAX_EVENTS,
+    10,000 by default) and, after each one, builds a pandas DataFrame of all
+    of them for a monitoring summary this app never shows: memory that grows
+    for the first 10,000 searches and a cost per search that grows with it.
+    Here it keeps `events` records and recomputes the summary once per
+    `events` searches. The attributes are Gradio's own (read from those
+    environment variables at start); a Gradio without them is left alone.
+    """
+    if hasattr(queue, "ANALYTICS_MAX_EVENTS"):
+        queue.ANALYTICS_MAX_EVENTS = events  # type: ignore[attr-defined]
+    if hasattr(queue, "ANAYLTICS_CACHE_FREQUENCY"):  # sic: Gradio's spelling
+        queue.ANAYLTICS_CACHE_FREQUENCY = events  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from app.access_log import AccessLog
 from app.docview import document_router
 from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
+from app.memory import bound_gradio_analytics
 from app.page_shell import PageShell
 from app.render import (
     CardExtras,
@@ -37,8 +38,9 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
-# Searches Gradio runs at once: the query embeddings of concurrent searches are
-# batched (index/batching.py), keyword scoring and rendering run side by side.
+# Searches Gradio runs at once by default: the query embeddings of concurrent
+# searches are batched (index/batching.py), keyword scoring and rendering run
+# side by side. 1 answers them one by one, as versions before issue 16 did.
 SEARCH_CONCURRENCY = 8
 # How long a stop waits for searches in flight (SIGTERM must end within 10 s).
 DRAIN_SECONDS = 7.0
@@ -438,6 +440,7 @@ def create_app(
     status: ServiceStatus | None = None,
     access: AccessLog | None = None,
     inflight: InFlight | None = None,
+    concurrency: int = SEARCH_CONCURRENCY,
 ) -> FastAPI:
     """FastAPI app with `/healthz`, the document view and the Gradio page at `/`.
 
@@ -456,7 +459,9 @@ def create_app(
     app.include_router(health_router(status))
     app.include_router(document_router(service.document, service.passages))
     demo = build_demo(service)
-    demo.queue(default_concurrency_limit=SEARCH_CONCURRENCY)
+    demo.queue(default_concurrency_limit=max(1, concurrency))
+    bound_gradio_analytics(demo._queue)
+    app.state.demo = demo
     app.add_middleware(PageShell)
     return gr.mount_gradio_app(
         app,
@@ -476,6 +481,7 @@ def serve(
     port: int = 7860,
     announce: Callable[[str], None] = print,
     log_queries: bool = False,
+    concurrency: int = SEARCH_CONCURRENCY,
 ) -> None:
     """Open the Searcher once and serve until SIGTERM or Ctrl+C.
 
@@ -505,13 +511,18 @@ def serve(
             searcher = Searcher.open(settings)
         except IndexNotReady as err:
             raise click.ClickException(str(err)) from None
-        from index.batching import BatchingEmbedder
+        if concurrency > 1:
+            from index.batching import BatchingEmbedder
 
-        searcher.embedder = BatchingEmbedder(searcher.embedder)
+            searcher.embedder = BatchingEmbedder(searcher.embedder)
         configure_access_log()
         inflight = InFlight()
         app = create_app(
-            searcher, settings, access=AccessLog(log_queries=log_queries), inflight=inflight
+            searcher,
+            settings,
+            access=AccessLog(log_queries=log_queries),
+            inflight=inflight,
+            concurrency=concurrency,
         )
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")

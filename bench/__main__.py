@@ -3,7 +3,7 @@
 Everything is measured on this machine in this run and written to
 BENCHMARKS.md (plus bench/hit_at_k.png). Stages can be chosen:
 
-    python -m bench [--only quality,speed,realdocs,embed,scale,browser,load] [--quick]
+    python -m bench [--only quality,speed,realdocs,embed,scale,browser,load,soak] [--quick]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ QUESTIONS = ROOT / "bench" / "questions.jsonl"
 # words): its held-out split is the headline figure.
 USERS_QUESTIONS = ROOT / "bench" / "questions_users.jsonl"
 QUESTION_SETS = {"users": USERS_QUESTIONS, "original": QUESTIONS}
-STAGES = ("quality", "speed", "realdocs", "embed", "scale", "browser", "load")
+STAGES = ("quality", "speed", "realdocs", "embed", "scale", "browser", "load", "soak")
 # The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
 DEFAULT_HYBRID = {
     "fusion": "rrf",
@@ -271,6 +271,32 @@ def _switch_note(rows: list, threshold: int) -> str:
     )
 
 
+def load_section(loads: dict) -> str:
+    """The load test's table: the same searches answered one by one and concurrently."""
+    rows = [
+        "| server | searches | errors | searches/s | median ms | p95 ms | server CPU ms "
+        "per search | memory before → after (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, r in loads.items():
+        rows.append(
+            f"| {name} | {r.queries} | {r.errors} | {r.throughput_qps} | "
+            f"{r.latency_median_ms} | {r.latency_p95_ms} | {r.server_cpu_ms_per_search} | "
+            f"{r.rss_before_mb} → {r.rss_after_mb} |"
+        )
+    before, after = loads["one by one"], loads["concurrent"]
+    gain = after.throughput_qps / before.throughput_qps if before.throughput_qps else 0
+    return (
+        "## Load\n\n16 concurrent `gradio_client` clients against the app's `search` API on "
+        "127.0.0.1, the benchmark questions in turn, in the same run: once with "
+        "`serve --concurrency 1` (searches answered one by one, as before issue 16) and once "
+        "with the default (8 at once, query embeddings batched). The clients run on the "
+        "same 2 cores as the server.\n\n"
+        + "\n".join(rows)
+        + f"\n\nConcurrent vs one by one: **{gain:.2f}× the searches per second**.\n"
+    )
+
+
 def search_memory(data_dir: Path) -> float:
     out = subprocess.run(
         [sys.executable, "-m", "bench.search_memory", str(data_dir)],
@@ -392,24 +418,34 @@ def main() -> None:
         )
 
     if "load" in stages:
-        print("• load test: concurrent clients against the running app", flush=True)
+        print("• load test: 16 clients, searches one by one vs concurrent and batched", flush=True)
         from bench.load import load_questions as questions_text
         from bench.load import run_load
         from bench.server import running_app
 
         total = 200 if args.quick else 1000
-        with running_app(data_dir) as (url, pid):
-            load = run_load(url, pid, questions_text(QUESTIONS), clients=16, total=total)
-        results["load"] = asdict(load)
-        sections.append(
-            "## Load\n\n16 concurrent `gradio_client` clients against the app's `search` API on "
-            f"127.0.0.1, {load.queries} queries: **{load.errors} errors**, "
-            f"{load.throughput_qps} queries/s, latency median {load.latency_median_ms} ms, 95th "
-            f"percentile {load.latency_p95_ms} ms (queued behind each other on 2 cores). Server "
-            f"memory {load.rss_before_mb} MB before, {load.rss_after_mb} MB after "
-            f"(bound: growth ≤ {load.growth_bound_mb:.0f} MB: "
-            f"{'within' if load.memory_ok else 'EXCEEDED'}).\n"
+        loads = {}
+        # "--concurrency 1" is how the app answered before issue 16: one search at a time.
+        for name, serve_args in (("one by one", ["--concurrency", "1"]), ("concurrent", [])):
+            with running_app(data_dir, serve_args=serve_args) as (url, pid):
+                loads[name] = run_load(url, pid, questions_text(QUESTIONS), clients=16, total=total)
+        results["load"] = {name: asdict(r) for name, r in loads.items()}
+        sections.append(load_section(loads))
+
+    if "soak" in stages:
+        from bench import soak as soak_test
+        from bench.load import load_questions as questions_text
+        from bench.server import running_app
+
+        searches, every = (
+            (2_000, 200) if args.quick else (soak_test.SEARCHES, soak_test.SAMPLE_EVERY)
         )
+        print(f"• soak: {searches:,} searches from 16 clients, memory sampled", flush=True)
+        with running_app(data_dir) as (url, pid):
+            soak = soak_test.run_soak(url, pid, questions_text(QUESTIONS), searches, 16, every)
+        soak_test.plot(soak, ROOT / "bench" / "soak_memory.png")
+        results["soak"] = asdict(soak) | {"ok": soak.ok}
+        sections.append(soak_test.markdown(soak, "bench/soak_memory.png"))
 
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
     doc = (

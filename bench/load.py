@@ -13,6 +13,7 @@ import json
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,10 +41,19 @@ class LoadReport:
     rss_after_mb: float
     growth_bound_mb: float = MEMORY_GROWTH_BOUND_MB
     error_samples: list[str] = field(default_factory=list)
+    # (searches done, server RSS in MB), every `sample_every` searches.
+    memory_samples: list[tuple[int, float]] = field(default_factory=list)
+    # The server's CPU time per search: what it costs, whatever else runs on the machine.
+    server_cpu_ms_per_search: float = float("nan")
 
     @property
     def memory_ok(self) -> bool:
         return self.rss_after_mb - self.rss_before_mb <= self.growth_bound_mb
+
+
+def _cpu_s(pid: int) -> float:
+    proc = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [proc, *proc.children(recursive=True)])
 
 
 def _rss_mb(pid: int) -> float:
@@ -58,15 +68,29 @@ def run_load(
     clients: int = 16,
     total: int = 1000,
     time_limit_s: float = 900,
+    query_for: Callable[[int], str] | None = None,
+    sample_every: int = 0,
 ) -> LoadReport:
+    """`total` searches from `clients` threads; search i asks `query_for(i)`
+    (default: the questions in turn). With `sample_every`, the server's memory
+    is sampled each time that many more searches have finished."""
+    ask = query_for or (lambda i: questions[i % len(questions)])
     # Warm up once so the first measured query does not pay for lazy loading.
     Client(url, verbose=False).predict(questions[0], 5, api_name="/search")
     rss_before = _rss_mb(pid)
+    cpu_before = _cpu_s(pid)
     latencies: list[float] = []
     errors: list[str] = []
+    samples: list[tuple[int, float]] = [(0, round(rss_before, 1))]
     lock = threading.Lock()
     counter = iter(range(total))
     deadline = time.monotonic() + time_limit_s
+
+    def finished() -> None:
+        # Called under `lock` after each search, answered or failed.
+        done = len(latencies) + len(errors)
+        if sample_every and done % sample_every == 0:
+            samples.append((done, round(_rss_mb(pid), 1)))
 
     def worker() -> None:
         client = Client(url, verbose=False)
@@ -77,7 +101,7 @@ def run_load(
                 return
             t0 = time.perf_counter()
             try:
-                result = client.predict(questions[i % len(questions)], 5, api_name="/search")
+                result = client.predict(ask(i), 5, api_name="/search")
                 if isinstance(result, str):
                     result = json.loads(result)
                 if not isinstance(result, dict) or "results" not in result:
@@ -85,15 +109,18 @@ def run_load(
             except Exception as exc:  # every failure counts, whatever its kind
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                    finished()
                 continue
             with lock:
                 latencies.append((time.perf_counter() - t0) * 1000)
+                finished()
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         for _ in range(clients):
             pool.submit(worker)
     wall = time.perf_counter() - t0
+    cpu = _cpu_s(pid) - cpu_before
     done = len(latencies) + len(errors)
     return LoadReport(
         clients=clients,
@@ -108,6 +135,8 @@ def run_load(
         rss_before_mb=round(rss_before, 1),
         rss_after_mb=round(_rss_mb(pid), 1),
         error_samples=errors[:5],
+        memory_samples=samples,
+        server_cpu_ms_per_search=round(cpu / done * 1000, 1) if done else float("nan"),
     )
 
 

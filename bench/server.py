@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,9 +42,13 @@ def cli(*args: str) -> list[str]:
 
 @contextmanager
 def running_app(
-    data_dir: Path, port: int | None = None, timeout_s: float = 300, log_path: Path | None = None
+    data_dir: Path,
+    port: int | None = None,
+    timeout_s: float = 300,
+    log_path: Path | None = None,
+    serve_args: Sequence[str] = (),
 ) -> Iterator[tuple[str, int]]:
-    """Yield (base URL, server pid) of `advieszoeker serve` on 127.0.0.1.
+    """Yield (base URL, server pid) of `advieszoeker serve [serve_args]` on 127.0.0.1.
 
     The server's output goes to a file, not a pipe: a pipe nobody reads fills
     up and stalls a long-running server.
@@ -55,7 +59,7 @@ def running_app(
     url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            cli("--data-dir", str(data_dir), "serve", "--port", str(port)),
+            cli("--data-dir", str(data_dir), "serve", "--port", str(port), *serve_args),
             cwd=ROOT,
             env=cli_env(),
             stdout=log,

@@ -136,6 +136,18 @@ def test_serve_has_a_log_queries_flag() -> None:
     assert "--log-queries" in out
 
 
+def test_gradio_keeps_a_bounded_number_of_event_records() -> None:
+    from app.memory import GRADIO_ANALYTICS_EVENTS
+
+    app = create_app(FakeSearcher(), Settings())
+    queue = app.state.demo._queue
+    with running_app(app) as url:
+        client = Client(url + "/", verbose=False)
+        for i in range(GRADIO_ANALYTICS_EVENTS + 30):
+            client.predict(f"duaal leren {i}", 1, api_name="/search")
+    assert 0 < len(queue.event_analytics) <= GRADIO_ANALYTICS_EVENTS
+
+
 # --------------------------------------------------------------- data lock
 
 
