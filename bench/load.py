@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import queue
 import statistics
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 from gradio_client import Client
@@ -61,6 +63,11 @@ def _rss_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)]) / 2**20
 
 
+# Client threads per client process: one Python process cannot drive 16
+# gradio_client clients (its GIL, not the server, would set the pace).
+THREADS_PER_PROCESS = 4
+
+
 def run_load(
     url: str,
     pid: int,
@@ -71,63 +78,69 @@ def run_load(
     query_for: Callable[[int], str] | None = None,
     sample_every: int = 0,
 ) -> LoadReport:
-    """`total` searches from `clients` threads; search i asks `query_for(i)`
+    """`total` searches from `clients` clients; search i asks `query_for(i)`
     (default: the questions in turn). With `sample_every`, the server's memory
-    is sampled each time that many more searches have finished."""
+    is sampled each time that many more searches have finished.
+
+    The clients are threads in forked processes (THREADS_PER_PROCESS each),
+    sharing one counter of searches to ask and one of searches done.
+    """
     ask = query_for or (lambda i: questions[i % len(questions)])
     # Warm up once so the first measured query does not pay for lazy loading.
     Client(url, verbose=False).predict(questions[0], 5, api_name="/search")
     rss_before = _rss_mb(pid)
     cpu_before = _cpu_s(pid)
+    samples: list[tuple[int, float]] = [(0, round(rss_before, 1))]
+    ctx = multiprocessing.get_context("fork")
+    next_index, done = ctx.Value("l", 0), ctx.Value("l", 0)
+    results = ctx.Queue()
+    deadline = time.monotonic() + time_limit_s
+    sizes = [THREADS_PER_PROCESS] * (clients // THREADS_PER_PROCESS)
+    if clients % THREADS_PER_PROCESS:
+        sizes.append(clients % THREADS_PER_PROCESS)
+    t0 = time.perf_counter()
+    procs = [
+        ctx.Process(
+            target=_client_process,
+            args=(url, n, total, ask, next_index, done, results, deadline),
+            daemon=True,
+        )
+        for n in sizes
+    ]
+    for proc in procs:
+        proc.start()
     latencies: list[float] = []
     errors: list[str] = []
-    samples: list[tuple[int, float]] = [(0, round(rss_before, 1))]
-    lock = threading.Lock()
-    counter = iter(range(total))
-    deadline = time.monotonic() + time_limit_s
-
-    def finished() -> None:
-        # Called under `lock` after each search, answered or failed.
-        done = len(latencies) + len(errors)
-        if sample_every and done % sample_every == 0:
-            samples.append((done, round(_rss_mb(pid), 1)))
-
-    def worker() -> None:
-        client = Client(url, verbose=False)
-        while time.monotonic() < deadline:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            t0 = time.perf_counter()
-            try:
-                result = client.predict(ask(i), 5, api_name="/search")
-                if isinstance(result, str):
-                    result = json.loads(result)
-                if not isinstance(result, dict) or "results" not in result:
-                    raise ValueError(f"unexpected answer: {str(result)[:120]}")
-            except Exception as exc:  # every failure counts, whatever its kind
-                with lock:
-                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
-                    finished()
-                continue
-            with lock:
-                latencies.append((time.perf_counter() - t0) * 1000)
-                finished()
-
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for _ in range(clients):
-            pool.submit(worker)
+    reported = 0
+    next_sample = sample_every
+    while reported < len(procs):
+        if sample_every and done.value >= next_sample:
+            samples.append((next_sample, round(_rss_mb(pid), 1)))
+            next_sample += sample_every
+            continue
+        try:
+            lat, errs = results.get(timeout=0.05)
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs) and results.empty():
+                break  # a client process died without reporting: its searches count as errors
+            continue
+        latencies += lat
+        errors += errs
+        reported += 1
     wall = time.perf_counter() - t0
+    while sample_every and done.value >= next_sample:
+        samples.append((next_sample, round(_rss_mb(pid), 1)))
+        next_sample += sample_every
+    for proc in procs:
+        proc.join(timeout=10)
     cpu = _cpu_s(pid) - cpu_before
-    done = len(latencies) + len(errors)
+    answered = len(latencies) + len(errors)
     return LoadReport(
         clients=clients,
-        queries=done,
-        errors=len(errors) + (total - done),
+        queries=answered,
+        errors=len(errors) + (total - answered),
         wall_s=round(wall, 1),
-        throughput_qps=round(done / wall, 1),
+        throughput_qps=round(answered / wall, 1),
         latency_median_ms=round(statistics.median(latencies), 1) if latencies else float("nan"),
         latency_p95_ms=round(statistics.quantiles(latencies, n=20)[18], 1)
         if len(latencies) > 20
@@ -136,8 +149,54 @@ def run_load(
         rss_after_mb=round(_rss_mb(pid), 1),
         error_samples=errors[:5],
         memory_samples=samples,
-        server_cpu_ms_per_search=round(cpu / done * 1000, 1) if done else float("nan"),
+        server_cpu_ms_per_search=round(cpu / answered * 1000, 1) if answered else float("nan"),
     )
+
+
+def _client_process(
+    url: str,
+    threads: int,
+    total: int,
+    ask: Callable[[int], str],
+    next_index: Any,
+    done: Any,
+    results: Any,
+    deadline: float,
+) -> None:
+    """`threads` clients in this process; reports (latencies, errors) when done."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        client = Client(url, verbose=False)
+        while time.monotonic() < deadline:
+            with next_index.get_lock():
+                i = next_index.value
+                next_index.value += 1
+            if i >= total:
+                return
+            t0 = time.perf_counter()
+            try:
+                result = client.predict(ask(i), 5, api_name="/search")
+                if isinstance(result, str):
+                    result = json.loads(result)
+                if not isinstance(result, dict) or "results" not in result:
+                    raise ValueError(f"unexpected answer: {str(result)[:120]}")
+                with lock:
+                    latencies.append((time.perf_counter() - t0) * 1000)
+            except Exception as exc:  # every failure counts, whatever its kind
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            with done.get_lock():
+                done.value += 1
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    results.put((latencies, errors))
 
 
 def load_questions(path: Path) -> list[str]:
