@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,22 @@ def limit_allocator_arenas(arenas: int = ARENAS) -> bool:
     if libc is None:
         return False
     return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+
+
+class Trimmer:
+    """Calls `trim` once every `every` searches (a few ms each time)."""
+
+    def __init__(self, every: int = 500) -> None:
+        self.every = every
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        with self._lock:
+            self._count += 1
+            due = self._count % self.every == 0
+        if due:
+            trim()
 
 
 def trim() -> bool:

@@ -21,7 +21,7 @@ from app.access_log import AccessLog
 from app.docview import document_router
 from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
-from app.memory import bound_gradio_analytics
+from app.memory import Trimmer, bound_gradio_analytics
 from app.page_shell import PageShell
 from app.render import (
     CardExtras,
@@ -42,6 +42,10 @@ STATIC = Path(__file__).with_name("static")
 # searches are batched (index/batching.py), keyword scoring and rendering run
 # side by side. 1 answers them one by one, as versions before issue 16 did.
 SEARCH_CONCURRENCY = 8
+# Browser sessions whose page state Gradio keeps (its default: 10,000). Each
+# holds a copy of the page's component config; the page keeps no gr.State, so
+# a session that is dropped simply starts afresh on its next search.
+SESSION_CAPACITY = 500
 # How long a stop waits for searches in flight (SIGTERM must end within 10 s).
 DRAIN_SECONDS = 7.0
 
@@ -142,6 +146,8 @@ class SearchService:
         self.settings = settings
         self.access = access or AccessLog()
         self.inflight = inflight or InFlight()
+        # Freed heap pages go back to the system now and then (app/memory.py).
+        self.trimmer = Trimmer()
         documents = searcher.documents()
         self.choices = FilterChoices.from_corpus(documents, searcher.facets())
         counts = {d.source: len(searcher.passages(d.source)) for d in documents}
@@ -196,6 +202,7 @@ class SearchService:
     def _log(
         self, endpoint: str, mode: str, results: int, started: float, status: int, query: str
     ) -> None:
+        self.trimmer.tick()
         self.access.record(
             endpoint=endpoint,
             mode=mode,
@@ -461,6 +468,7 @@ def create_app(
     demo = build_demo(service)
     demo.queue(default_concurrency_limit=max(1, concurrency))
     bound_gradio_analytics(demo._queue)
+    demo.state_session_capacity = SESSION_CAPACITY
     app.state.demo = demo
     app.add_middleware(PageShell)
     return gr.mount_gradio_app(

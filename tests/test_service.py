@@ -148,6 +148,18 @@ def test_gradio_keeps_a_bounded_number_of_event_records() -> None:
     assert 0 < len(queue.event_analytics) <= GRADIO_ANALYTICS_EVENTS
 
 
+def test_gradio_keeps_a_bounded_number_of_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.web
+
+    monkeypatch.setattr(app.web, "SESSION_CAPACITY", 5)
+    fastapi_app = create_app(FakeSearcher(), Settings())
+    with running_app(fastapi_app) as url:
+        for i in range(12):  # each client is a new session, as each page load is
+            Client(url + "/", verbose=False).predict(f"duaal {i}", 1, api_name="/search")
+        holder = fastapi_app.state.demo.state_holder
+        assert 0 < len(holder.session_data) <= 5
+
+
 # --------------------------------------------------------------- data lock
 
 
