@@ -79,9 +79,13 @@ def assign_roles(
         kept = []
         for k, ln in enumerate(lines):
             text = ln.text.strip()
-            # A letter's side column repeats on every page: the first page keeps it.
+            # The first page keeps the values (date, reference) of a letter's
+            # side column that repeats on every page; labels and page numbers go.
             if id(ln) in furniture and not (
-                ln.aside and index == 0 and not _PAGE_NUMBER.match(text)
+                ln.aside
+                and index == 0
+                and any(c.isdigit() for c in text)
+                and not _PAGE_NUMBER.match(text)
             ):
                 layout.removed["running header or footer"] += 1
             elif ln.aside:
@@ -143,6 +147,9 @@ def assign_roles(
                 # A heading set over two lines: one heading.
                 head = pending_heading[1]
                 head.text = _join_heading(head.text, normalize_line(ln.text.strip()))
+                if len(head.text.split()) > 24:
+                    # Grew into a paragraph set large (an intro, a box): text.
+                    head.heading = None
                 pending_heading = (ln, head)
                 previous = ln
                 continue
@@ -223,16 +230,17 @@ def furniture_lines(layout: Layout) -> list[TextLine]:
     for p, lines in enumerate(layout.pages):
         height = layout.heights[p]
         for ln in lines:
-            if ln.table:
-                continue
             in_band = ln.top < 0.11 * height or ln.bottom > 0.89 * height
+            if ln.table and not in_band:
+                # A footer inside a page-wide layout table is still a footer.
+                continue
             bands[id(ln)] = (in_band, height)
             if len(ln.text.split()) <= 14:
                 seen[(_shape(ln.text), round(ln.top / 12))].add(p)
     out: list[TextLine] = []
     for lines in layout.pages:
         for ln in lines:
-            if ln.table or id(ln) not in bands:
+            if id(ln) not in bands:
                 continue
             in_band, _ = bands[id(ln)]
             text = ln.text.strip()
@@ -422,9 +430,21 @@ def _looks_like_heading(ln: TextLine, body_size: float) -> bool:
         return False
     if re.search(r"[,;]$", text) or (text.endswith(".") and not _NUMBERED.match(text + " x")):
         return False
+    if text[:1] in "“\"‘'„«":
+        # A pull quote in large type: text to quote, not a heading.
+        return False
+    if _wide_gaps(ln):
+        # Words spread over columns: the header row of a table without rules.
+        return False
     larger = ln.size >= 1.12 * body_size
     bold_body = ln.bold and ln.size >= 0.95 * body_size
     return larger or bold_body
+
+
+def _wide_gaps(ln: TextLine) -> bool:
+    """A gap between words as wide as four letters: columns, not a title
+    (a tab after a heading's number is narrower)."""
+    return any(b.x0 - a.x1 > 4 * ln.size for a, b in itertools.pairwise(ln.words))
 
 
 def _heading_level(
@@ -447,10 +467,10 @@ def _heading_level(
     )
     if not apart:
         return 0
+    # The type sets the level; within one type, "2.3.1" sits below "2.3".
+    level = styles.get((ln.size, ln.bold), len(styles) + 1)
     numbered = _NUMBERED.match(ln.text.strip())
-    if numbered:
-        return numbered.group(1).count(".") + 1
-    return styles.get((ln.size, ln.bold), len(styles) + 1)
+    return level + numbered.group(1).count(".") if numbered else level
 
 
 def _same_heading(a: TextLine, b: TextLine) -> bool:
