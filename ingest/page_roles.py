@@ -42,9 +42,11 @@ _TOC_PAGE = re.compile(r"\s\d{1,3}$")
 _NUMBER_WORD = re.compile(r"^\d{1,3}$")
 _MARKER = re.compile(r"^(\d{1,3}(?:,\d{1,3})*)([.,;:)]?)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
-_SENTENCE_END = re.compile(r"[.!?;,][’”\"')\]]*$")
+_SENTENCE_END = re.compile(r"[.!?;:][’”\"')\]]*$")
 # A list item's marker: "•", "-", "1.", "1)", "a.", "b)", "(iii)", "iv.".
-_LIST_MARKER = re.compile(r"^(?:[•◦▪■\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])\s+\S")
+_LIST_MARKER = re.compile(
+    r"^(?:[•◦▪■\-–*]|o(?=\s+[A-ZÀ-Ý0-9])|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])\s+\S"
+)
 
 
 @dataclass
@@ -238,7 +240,8 @@ def furniture_lines(layout: Layout) -> list[TextLine]:
             if len(ln.text.split()) <= 14:
                 seen[(_shape(ln.text), round(ln.top / 12))].add(p)
     out: list[TextLine] = []
-    for lines in layout.pages:
+    found: defaultdict[str, set[int]] = defaultdict(set)
+    for p, lines in enumerate(layout.pages):
         for ln in lines:
             if id(ln) not in bands:
                 continue
@@ -251,6 +254,19 @@ def furniture_lines(layout: Layout) -> list[TextLine]:
             repeated = len(pages) >= 2 and (len(pages) >= 0.3 * n_pages or in_band)
             if (in_band and (repeated or _PAGE_NUMBER.match(text))) or (
                 repeated and len(pages) >= max(3, 0.5 * n_pages)
+            ):
+                out.append(ln)
+                found[key].add(p)
+    # A footer found on several pages is a footer too where a table or a
+    # figure pushed it up the page.
+    for p, lines in enumerate(layout.pages):
+        for ln in lines:
+            key = _shape(ln.text.strip())
+            if (
+                len(found.get(key, ())) >= 3
+                and p not in found[key]
+                and ln.top > 0.75 * layout.heights[p]
+                and len(key.split()) >= 3
             ):
                 out.append(ln)
     return out
@@ -433,10 +449,11 @@ def _looks_like_heading(ln: TextLine, body_size: float) -> bool:
     if text[:1] in "“\"‘'„«":
         # A pull quote in large type: text to quote, not a heading.
         return False
-    if _wide_gaps(ln):
-        # Words spread over columns: the header row of a table without rules.
-        return False
     larger = ln.size >= 1.12 * body_size
+    if _wide_gaps(ln) and not larger:
+        # Words spread over columns in body type: the header row of a table
+        # without rules (a large title may be set justified).
+        return False
     bold_body = ln.bold and ln.size >= 0.95 * body_size
     return larger or bold_body
 
