@@ -109,7 +109,12 @@ def assign_roles(
     styles = _heading_styles(pages, body_size, note_ids)
     # A cover page: the title and a few lines (version, date, issuer) in large
     # type, none of them a heading.
-    cover = len(pages) > 2 and bool(title) and len(pages[0]) <= 12
+    cover = (
+        len(pages) > 2
+        and bool(title)
+        and len(pages[0]) <= 12
+        and not any(len(ln.text.split()) >= 9 for ln in pages[0])
+    )
     out: list[SourceLine] = []
     lineno = 0
 
@@ -252,8 +257,10 @@ def furniture_lines(layout: Layout) -> list[TextLine]:
             for dy in (-1, 0, 1):
                 pages |= seen.get((key, round(ln.top / 12) + dy), set())
             repeated = len(pages) >= 2 and (len(pages) >= 0.3 * n_pages or in_band)
+            # Outside the top and bottom bands only short labels repeat (a
+            # letter's "Datum", "Onze referentie"), never a sentence.
             if (in_band and (repeated or _PAGE_NUMBER.match(text))) or (
-                repeated and len(pages) >= max(3, 0.5 * n_pages)
+                repeated and len(pages) >= max(3, 0.5 * n_pages) and len(text.split()) <= 8
             ):
                 out.append(ln)
                 found[key].add(p)
