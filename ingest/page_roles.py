@@ -409,7 +409,10 @@ def _paragraph_break(
     if gap < -0.5 * body_size or gap > leading + 0.45 * max(a.size, b.size):
         return True
     if a.ocr and b.ocr:
-        # OCR gives no fonts and ragged sizes; its own paragraphs say more.
+        # OCR gives no fonts and ragged sizes; its own paragraphs say more,
+        # except where a sentence plainly runs on (a photo beside it splits them).
+        if not ended and b.text.strip()[:1].islower():
+            return False
         if a.paragraph != b.paragraph or abs(a.size - b.size) > 0.25 * max(a.size, b.size):
             return True
     elif abs(a.size - b.size) > 0.6 or a.bold != b.bold:
