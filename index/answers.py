@@ -93,10 +93,16 @@ class AnswerMaker:
         sentences: SentenceVectors,
         analyse: Callable[[str], list[str]],
         intent_weight: float = 0.0,
+        per_hit: int = 0,
+        from_hits: int = ANSWER_FROM_HITS,
+        hit_weight: float = 0.0,
     ) -> None:
         self.sentences = sentences
         self.analyse = analyse
         self.intent_weight = intent_weight
+        self.per_hit = per_hit
+        self.from_hits = from_hits
+        self.hit_weight = hit_weight
 
     def for_ranked(
         self, row: int, text: str, query: str, qvec: np.ndarray | None
@@ -125,24 +131,22 @@ class AnswerMaker:
     ) -> tuple[AnswerSentence, ...]:
         """The best answer sentences of the first hits, each quoted with its hit number."""
         pool: list[tuple[float, int, str]] = []
-        for hit, chosen in hits[:ANSWER_FROM_HITS]:
+        first = hits[0][0].score if hits and hits[0][0].score > 0 else 1.0
+        for hit, chosen in hits[: self.from_hits]:
+            # Earlier hits are trusted more: the fused ranking saw the whole passage.
+            trust = self.hit_weight * hit.score / first - ANSWER_RANK_PENALTY * hit.rank
             for s in chosen:
-                # Earlier hits are trusted a little more: the fused ranking saw the whole passage.
-                pool.append(
-                    (
-                        s.score - ANSWER_RANK_PENALTY * hit.rank,
-                        hit.rank,
-                        hit.passage.text[s.start : s.end],
-                    )
-                )
+                pool.append((s.score + trust, hit.rank, hit.passage.text[s.start : s.end]))
         pool.sort(key=lambda item: -item[0])
         seen: set[str] = set()
+        taken: dict[int, int] = {}
         answer: list[AnswerSentence] = []
         for _, rank, sentence in pool:
             key = " ".join(sentence.split()).lower()
-            if key in seen:
+            if key in seen or (self.per_hit and taken.get(rank, 0) >= self.per_hit):
                 continue
             seen.add(key)
+            taken[rank] = taken.get(rank, 0) + 1
             answer.append(AnswerSentence(rank, sentence))
             if len(answer) == ANSWER_SENTENCES:
                 break

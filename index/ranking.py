@@ -9,10 +9,12 @@ this seam's place.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -78,6 +80,34 @@ class Ranking:
     expansion_weight: float = 0.0
     # A question asking for a figure or a date: sentences stating one gain this.
     intent_weight: float = 0.0
+    # The short answer takes at most this many sentences from one hit (0: no limit),
+    # from the first `answer_from_hits` hits; a sentence's score there gains this
+    # share of its hit's score relative to the first hit's.
+    answer_per_hit: int = 0
+    answer_from_hits: int = 5
+    answer_hit_weight: float = 0.0
+    # Each fused score gains this share of its document's mean top-3 fused score:
+    # a question about one advice's topic lifts that advice's passages together.
+    doc_weight: float = 0.0
+    # A learned reranking of the fused top `rerank_depth`: the path of a JSON file
+    # written by bench/train_rerank.py ("" for none).
+    rerank: str = ""
+    rerank_depth: int = 30
+
+
+# What the learned reranking sees of a candidate, in this order.
+FEATURES = (
+    "fused",  # the fused score (weighted fusion: 0..1)
+    "passage",  # the passage's own dense similarity
+    "sentence",  # its best sentence's dense similarity
+    "keyword",  # BM25 score relative to the best candidate's
+    "heading",  # share of the query's words in the passage's section headings
+    "footnote",  # 1 for a footnote passage
+    "position",  # where in its document the passage stands (0 first, 1 last)
+    "hub",  # mean similarity to the nearest sentences of other documents
+    "intent",  # 1 when the question asks a figure or date and a sentence states one
+    "length",  # log of the passage's word count
+)
 
 
 def prose_words(text: str) -> int:
@@ -101,7 +131,15 @@ class HybridRanker:
         self.dense = dense
         self.keyword = keyword
         self.sentences = sentences
+        self.passages = passages
         self._size = len(passages)
+        last: dict[str, int] = {}
+        for p in passages:
+            last[p.source] = max(last.get(p.source, 0), p.ordinal)
+        self._position = np.array(
+            [p.ordinal / last[p.source] if last[p.source] else 0.0 for p in passages],
+            dtype=np.float32,
+        )
         self.dense_eligible: np.ndarray | None = None
         if ranking.min_prose_words > 0:
             self.dense_eligible = np.array(
@@ -121,10 +159,13 @@ class HybridRanker:
         )
         self._passage_hub: np.ndarray | None = None
         self._sentence_hub: np.ndarray | None = None
-        if ranking.hubness > 0:
+        self.rerank: Reranker | None = (
+            Reranker.load(Path(ranking.rerank)) if ranking.rerank else None
+        )
+        if ranking.hubness > 0 or self.rerank is not None:
             self._hubness(passages)
         self._states: dict[str, np.ndarray] = {}
-        if ranking.intent_weight > 0:
+        if ranking.intent_weight > 0 or self.rerank is not None:
             texts = [
                 passages[int(row)].text[a:b]
                 for row, (a, b) in zip(sentences.owners(), sentences.spans.tolist(), strict=True)
@@ -195,7 +236,62 @@ class HybridRanker:
             return self.dense.search(qvec, depth, mask), qvec
         dense = self.dense_with_sentences(qvec, depth, mask, intent(text))
         fused = fuse([dense, keyword], [r.dense_weight, r.keyword_weight], r.fusion, r.rrf_k)
+        if r.doc_weight > 0 and fused:
+            fused = self._with_document_score(fused)
+        if self.rerank is not None and fused:
+            head = fused[: r.rerank_depth]
+            scores = self.rerank.score(self.features(text, qvec, head, keyword))
+            order = np.argsort(-scores, kind="stable")
+            fused = [(head[i][0], float(scores[i])) for i in order] + fused[r.rerank_depth :]
         return fused, qvec
+
+    def _with_document_score(self, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        per_doc: dict[str, list[float]] = {}
+        for row, score in fused:
+            scores = per_doc.setdefault(self.passages[row].source, [])
+            if len(scores) < 3:
+                scores.append(score)
+        doc_score = {source: sum(v) / len(v) for source, v in per_doc.items()}
+        w = self.ranking.doc_weight
+        boosted = [(row, s + w * doc_score[self.passages[row].source]) for row, s in fused]
+        return sorted(boosted, key=lambda item: (-item[1], item[0]))
+
+    def features(
+        self,
+        text: str,
+        qvec: np.ndarray,
+        candidates: Sequence[tuple[int, float]],
+        keyword: Sequence[tuple[int, float]],
+    ) -> np.ndarray:
+        """One row of FEATURES per candidate (row, fused score)."""
+        rows = np.array([row for row, _ in candidates], dtype=np.int64)
+        out = np.zeros((len(rows), len(FEATURES)), dtype=np.float32)
+        if rows.size == 0:
+            return out
+        if self._passage_hub is None:
+            self._hubness(self.passages)
+        out[:, 0] = [score for _, score in candidates]
+        if self.passage_vectors is not None:
+            out[:, 1] = similarities(self.passage_vectors[rows], qvec)
+        best = self.sentences.best(rows, qvec)
+        out[:, 2] = np.where(np.isfinite(best), best, out[:, 1])
+        bm25 = dict(keyword)
+        top = max(bm25.values(), default=0.0)
+        out[:, 3] = [bm25.get(int(r), 0.0) / top if top > 0 else 0.0 for r in rows]
+        words = set(self._plain.terms(text))
+        asks = intent(text)
+        for i, row in enumerate(rows.tolist()):
+            p = self.passages[row]
+            heading = set(self._plain.terms(" ".join(p.section)))
+            out[i, 4] = len(words & heading) / len(words) if words else 0.0
+            out[i, 5] = 1.0 if p.kind == "footnote" else 0.0
+            out[i, 6] = self._position[row]
+            a, b = int(self.sentences.offsets[row]), int(self.sentences.offsets[row + 1])
+            out[i, 8] = float(asks in self._states and bool(self._states[asks][a:b].any()))
+            out[i, 9] = np.log1p(len(p.text.split()))
+        if self._passage_hub is not None:
+            out[:, 7] = self._passage_hub[rows]
+        return out
 
     def dense_with_sentences(
         self,
@@ -238,3 +334,24 @@ class HybridRanker:
             score = np.where(np.isfinite(best), (1 - w) * own + w * best, own)
         top = np.argsort(-score, kind="stable")[:depth]
         return [(int(rows[i]), float(score[i])) for i in top]
+
+
+class Reranker:
+    """A linear model over standardised FEATURES: explainable, one dot product per candidate."""
+
+    def __init__(self, mean: np.ndarray, scale: np.ndarray, weights: np.ndarray) -> None:
+        self.mean, self.scale, self.weights = mean, scale, weights
+
+    @classmethod
+    def load(cls, path: Path) -> Reranker:
+        data = json.loads(path.read_text("utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path} was trained on other features; retrain it.")
+        return cls(
+            np.array(data["mean"], dtype=np.float32),
+            np.array(data["scale"], dtype=np.float32),
+            np.array(data["weights"], dtype=np.float32),
+        )
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return ((features - self.mean) / self.scale) @ self.weights

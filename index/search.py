@@ -92,7 +92,12 @@ class Searcher:
             [self._documents[s].cleaned for s in self._sources],
         )
         self.answers = AnswerMaker(
-            self.sentences, self.keyword.analyzer.terms, self.ranking.intent_weight
+            self.sentences,
+            self.keyword.analyzer.terms,
+            self.ranking.intent_weight,
+            self.ranking.answer_per_hit,
+            self.ranking.answer_from_hits,
+            self.ranking.answer_hit_weight,
         )
         self.quotes = ExactQuotes(self._documents, self._sources, self._passages, self._by_source)
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
