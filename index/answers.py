@@ -96,6 +96,7 @@ class AnswerMaker:
         per_hit: int = 0,
         from_hits: int = ANSWER_FROM_HITS,
         hit_weight: float = 0.0,
+        first_hit: int = 0,
     ) -> None:
         self.sentences = sentences
         self.analyse = analyse
@@ -103,6 +104,7 @@ class AnswerMaker:
         self.per_hit = per_hit
         self.from_hits = from_hits
         self.hit_weight = hit_weight
+        self.first_hit = first_hit
 
     def for_ranked(
         self, row: int, text: str, query: str, qvec: np.ndarray | None
@@ -135,8 +137,11 @@ class AnswerMaker:
         for hit, chosen in hits[: self.from_hits]:
             # Earlier hits are trusted more: the fused ranking saw the whole passage.
             trust = self.hit_weight * hit.score / first - ANSWER_RANK_PENALTY * hit.rank
-            for s in chosen:
-                pool.append((s.score + trust, hit.rank, hit.passage.text[s.start : s.end]))
+            best = sorted(chosen, key=lambda s: -s.score)
+            for i, s in enumerate(best):
+                # The first hit's best sentences may be reserved the opening places.
+                lead = 10.0 if hit.rank == hits[0][0].rank and i < self.first_hit else 0.0
+                pool.append((s.score + trust + lead, hit.rank, hit.passage.text[s.start : s.end]))
         pool.sort(key=lambda item: -item[0])
         seen: set[str] = set()
         taken: dict[int, int] = {}

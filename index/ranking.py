@@ -86,6 +86,8 @@ class Ranking:
     answer_per_hit: int = 0
     answer_from_hits: int = 5
     answer_hit_weight: float = 0.0
+    # The short answer opens with up to this many of the first hit's marked sentences.
+    answer_first_hit: int = 0
     # Each fused score gains this share of its document's mean top-3 fused score:
     # a question about one advice's topic lifts that advice's passages together.
     doc_weight: float = 0.0

@@ -98,6 +98,7 @@ class Searcher:
             self.ranking.answer_per_hit,
             self.ranking.answer_from_hits,
             self.ranking.answer_hit_weight,
+            self.ranking.answer_first_hit,
         )
         self.quotes = ExactQuotes(self._documents, self._sources, self._passages, self._by_source)
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
