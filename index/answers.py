@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.query import intent, states
 from index.results import AnswerSentence, Highlight, Hit
 from index.sentences import SentenceVectors, is_answer_candidate, similarities
 
@@ -48,8 +47,6 @@ def score_sentences(
     query_vector: np.ndarray | None,
     query_terms: set[str],
     analyse: Callable[[str], list[str]],
-    asks: str | None = None,
-    intent_weight: float = 0.0,
 ) -> list[ScoredSentence]:
     """Score each sentence of one passage against the query."""
     if len(spans) == 0:
@@ -64,10 +61,7 @@ def score_sentences(
         if not is_answer_candidate(sentence):
             continue
         overlap = len(query_terms & set(analyse(sentence))) if query_terms else 0
-        score = sim + KEYWORD_WEIGHT * min(overlap, 4)
-        if asks and intent_weight and states(asks, sentence):
-            score += intent_weight
-        out.append(ScoredSentence(start, end, score))
+        out.append(ScoredSentence(start, end, sim + KEYWORD_WEIGHT * min(overlap, 4)))
     return out
 
 
@@ -88,23 +82,9 @@ def highlights(text: str, chosen: Sequence[ScoredSentence]) -> tuple[Highlight, 
 class AnswerMaker:
     """Marks answer sentences in hits and picks the short answer across them."""
 
-    def __init__(
-        self,
-        sentences: SentenceVectors,
-        analyse: Callable[[str], list[str]],
-        intent_weight: float = 0.0,
-        per_hit: int = 0,
-        from_hits: int = ANSWER_FROM_HITS,
-        hit_weight: float = 0.0,
-        first_hit: int = 0,
-    ) -> None:
+    def __init__(self, sentences: SentenceVectors, analyse: Callable[[str], list[str]]) -> None:
         self.sentences = sentences
         self.analyse = analyse
-        self.intent_weight = intent_weight
-        self.per_hit = per_hit
-        self.from_hits = from_hits
-        self.hit_weight = hit_weight
-        self.first_hit = first_hit
 
     def for_ranked(
         self, row: int, text: str, query: str, qvec: np.ndarray | None
@@ -112,11 +92,7 @@ class AnswerMaker:
         """The sentences of a ranked passage that best answer the query."""
         spans, vectors = self.sentences.of(row)
         terms = set(self.analyse(query))
-        return pick(
-            score_sentences(
-                text, spans, vectors, qvec, terms, self.analyse, intent(query), self.intent_weight
-            )
-        )
+        return pick(score_sentences(text, spans, vectors, qvec, terms, self.analyse))
 
     def for_quote(self, row: int, found: Sequence[Highlight]) -> list[ScoredSentence]:
         """The sentence that holds the first quoted span: the quote's own sentence."""
@@ -133,25 +109,24 @@ class AnswerMaker:
     ) -> tuple[AnswerSentence, ...]:
         """The best answer sentences of the first hits, each quoted with its hit number."""
         pool: list[tuple[float, int, str]] = []
-        first = hits[0][0].score if hits and hits[0][0].score > 0 else 1.0
-        for hit, chosen in hits[: self.from_hits]:
-            # Earlier hits are trusted more: the fused ranking saw the whole passage.
-            trust = self.hit_weight * hit.score / first - ANSWER_RANK_PENALTY * hit.rank
-            best = sorted(chosen, key=lambda s: -s.score)
-            for i, s in enumerate(best):
-                # The first hit's best sentences may be reserved the opening places.
-                lead = 10.0 if hit.rank == hits[0][0].rank and i < self.first_hit else 0.0
-                pool.append((s.score + trust + lead, hit.rank, hit.passage.text[s.start : s.end]))
+        for hit, chosen in hits[:ANSWER_FROM_HITS]:
+            for s in chosen:
+                # Earlier hits are trusted a little more: the fused ranking saw the whole passage.
+                pool.append(
+                    (
+                        s.score - ANSWER_RANK_PENALTY * hit.rank,
+                        hit.rank,
+                        hit.passage.text[s.start : s.end],
+                    )
+                )
         pool.sort(key=lambda item: -item[0])
         seen: set[str] = set()
-        taken: dict[int, int] = {}
         answer: list[AnswerSentence] = []
         for _, rank, sentence in pool:
             key = " ".join(sentence.split()).lower()
-            if key in seen or (self.per_hit and taken.get(rank, 0) >= self.per_hit):
+            if key in seen:
                 continue
             seen.add(key)
-            taken[rank] = taken.get(rank, 0) + 1
             answer.append(AnswerSentence(rank, sentence))
             if len(answer) == ANSWER_SENTENCES:
                 break
