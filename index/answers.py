@@ -75,8 +75,13 @@ def pick(scored: list[ScoredSentence], limit: int = MAX_SENTENCES) -> list[Score
     return sorted(chosen, key=lambda s: s.start)
 
 
+def highlight(text: str, start: int, end: int) -> Highlight:
+    """The one place a highlight is made (marked sentences and exact quotes alike)."""
+    return Highlight(start, end, text[start:end])
+
+
 def highlights(text: str, chosen: Sequence[ScoredSentence]) -> tuple[Highlight, ...]:
-    return tuple(Highlight(s.start, s.end, text[s.start : s.end]) for s in chosen)
+    return tuple(highlight(text, s.start, s.end) for s in chosen)
 
 
 class AnswerMaker:
