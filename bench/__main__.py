@@ -116,6 +116,8 @@ def quality(data_dir: Path) -> tuple[dict[str, Evaluation], dict[str, Evaluation
         "median_ms": round(statistics.median(lat), 1),
         "p95_ms": round(statistics.quantiles(lat, n=20)[18], 1),
         "queries": len(lat),
+        # The machine is shared: a busy one explains slow figures.
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
     return final, baseline, latency
 
@@ -364,6 +366,8 @@ def main() -> None:
             "(both sets) | "
             f"{latency['median_ms']} ms |\n"
             f"| warm query latency, hybrid, 95th percentile | {latency['p95_ms']} ms |\n"
+            f"| 1-minute load average when the latencies were measured | "
+            f"{latency['load_average_1min']} |\n"
             f"| peak memory of a search process (all questions answered) | "
             f"{results['peak_rss_mb']} MB |\n"
         )
