@@ -35,21 +35,41 @@ def render_document_page(
 ) -> str:
     """The cleaned text with each passage wrapped in an anchor; `target` is marked."""
     text = document.cleaned
+    breaks = _page_breaks(document)
+
+    def piece(a: int, b: int) -> str:
+        """Escaped text[a:b], with a page marker where a new page begins."""
+        parts, at = [], a
+        for offset, page in breaks:
+            if a < offset < b or (offset == a and a > 0):
+                parts.append(escape(text[at:offset]))
+                parts.append(f"<span class='az-page' data-page='{page}'></span>")
+                at = offset
+        parts.append(escape(text[at:b]))
+        return "".join(parts)
+
     out: list[str] = []
     cursor = 0
     for p in sorted(passages, key=lambda p: (p.char_start, p.char_end)):
         start = max(p.char_start, cursor)
         end = max(min(p.char_end, len(text)), start)
-        out.append(escape(text[cursor:start]) if start > cursor else "")
+        out.append(piece(cursor, start) if start > cursor else "")
         cls = "az-p az-target" if p.id == target else "az-p"
         where = location_label(p)
         title = f" title='{escape(where)}'" if where else ""
-        body = escape(text[start:end])
+        body = piece(start, end)
         if p.id == target:
             body = f"<mark>{body}</mark>"
         out.append(f"<span class='{cls}' id='p-{escape(p.id)}'{title}>{body}</span>")
         cursor = max(cursor, end)
-    out.append(escape(text[cursor:]))
+    out.append(piece(cursor, len(text)))
+    ocr_note = (
+        "<p class='az-doc-note'>Pagina "
+        + ", ".join(str(n) for n in document.ocr_pages)
+        + " is gelezen met tekstherkenning (OCR): controleer een citaat aan het origineel.</p>"
+        if document.ocr_pages
+        else ""
+    )
     meta = " · ".join(escape(m) for m in document_meta(document))
     source = (
         f"<a href='{escape(document.url)}' rel='noopener noreferrer'>originele bron</a>"
@@ -64,7 +84,8 @@ def render_document_page(
         f"<h1>{escape(document.title)}</h1><p class='az-doc-meta'>{meta}"
         f"{' · ' + source if source and meta else source}</p>"
         "<p class='az-doc-note'>Opgeschoonde tekst zoals doorzocht; "
-        "de gemarkeerde passage is het zoekresultaat.</p></header>"
+        "de gemarkeerde passage is het zoekresultaat.</p>"
+        f"{ocr_note}</header>"
         f"<main class='az-doc-text'>{''.join(out)}</main>"
         # The found passage is shown and takes focus, so reading (and Tab) starts there.
         "<script>const t=document.querySelector('.az-target');"
@@ -72,6 +93,18 @@ def render_document_page(
         "</script>"
         "</body></html>"
     )
+
+
+def _page_breaks(document: Document) -> list[tuple[int, int]]:
+    """(offset, page) where a new page of the source begins in the cleaned text."""
+    out: list[tuple[int, int]] = []
+    last: int | None = None
+    for offset, page, _line in document.anchors:
+        if page is not None and page != last:
+            if last is not None:
+                out.append((offset, page))
+            last = page
+    return out
 
 
 def render_not_found() -> str:

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -115,6 +116,8 @@ def quality(data_dir: Path) -> tuple[dict[str, Evaluation], dict[str, Evaluation
         "median_ms": round(statistics.median(lat), 1),
         "p95_ms": round(statistics.quantiles(lat, n=20)[18], 1),
         "queries": len(lat),
+        # The machine is shared: a busy one explains slow figures.
+        "load_average_1min": round(os.getloadavg()[0], 1),
     }
     return final, baseline, latency
 
@@ -308,6 +311,40 @@ def search_memory(data_dir: Path) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mb"]
 
 
+# The heading each stage writes in BENCHMARKS.md (quality and speed write two).
+STAGE_HEADINGS = {
+    "embed": "## Embedding speed",
+    "scale": "## Dense search at scale",
+    "browser": "## In the browser",
+    "load": "## Load",
+    "soak": "## Soak",
+}
+
+
+def carried_over(previous: str, stages: set[str]) -> list[str]:
+    """Sections of stages not rerun, taken from the previous BENCHMARKS.md and marked so.
+
+    `--only quality` then refreshes the quality figures without dropping the
+    slow stages' figures, and says which run those come from.
+    """
+    written = re.search(r"Written by `make bench` on ([^,]+),", previous)
+    when = written.group(1) if written else "an earlier run"
+    chunks = re.split(r"(?m)^(?=## )", previous)
+    out = []
+    for stage, heading in STAGE_HEADINGS.items():
+        if stage in stages:
+            continue
+        for chunk in chunks:
+            if chunk.startswith(heading + "\n"):
+                body = chunk[len(heading) + 1 :].strip("\n")
+                # A section carried over before keeps the date of the run that measured it.
+                note = re.match(r"\*Not rerun: from the run of (.+?)\.\*\n\n", body)
+                since = note.group(1) if note else when
+                body = body[note.end() :] if note else body
+                out.append(f"{heading}\n\n*Not rerun: from the run of {since}.*\n\n{body}\n")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(STAGES))
@@ -356,6 +393,8 @@ def main() -> None:
             "(both sets) | "
             f"{latency['median_ms']} ms |\n"
             f"| warm query latency, hybrid, 95th percentile | {latency['p95_ms']} ms |\n"
+            f"| 1-minute load average when the latencies were measured | "
+            f"{latency['load_average_1min']} |\n"
             f"| peak memory of a search process (all questions answered) | "
             f"{results['peak_rss_mb']} MB |\n"
         )
@@ -448,6 +487,9 @@ def main() -> None:
         sections.append(soak_test.markdown(soak, "bench/soak_memory.png"))
 
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    previous = ROOT / "BENCHMARKS.md"
+    if previous.exists():
+        sections += carried_over(previous.read_text("utf-8"), stages)
     doc = (
         "# Benchmarks\n\n"
         f"Written by `make bench` on {results['date']}, on {results['machine']}.\n"

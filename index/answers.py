@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.query import intent, states
 from index.results import AnswerSentence, Highlight, Hit
 from index.sentences import SentenceVectors, is_answer_candidate, similarities
 
@@ -48,8 +47,6 @@ def score_sentences(
     query_vector: np.ndarray | None,
     query_terms: set[str],
     analyse: Callable[[str], list[str]],
-    asks: str | None = None,
-    intent_weight: float = 0.0,
 ) -> list[ScoredSentence]:
     """Score each sentence of one passage against the query."""
     if len(spans) == 0:
@@ -64,10 +61,7 @@ def score_sentences(
         if not is_answer_candidate(sentence):
             continue
         overlap = len(query_terms & set(analyse(sentence))) if query_terms else 0
-        score = sim + KEYWORD_WEIGHT * min(overlap, 4)
-        if asks and intent_weight and states(asks, sentence):
-            score += intent_weight
-        out.append(ScoredSentence(start, end, score))
+        out.append(ScoredSentence(start, end, sim + KEYWORD_WEIGHT * min(overlap, 4)))
     return out
 
 
@@ -81,22 +75,21 @@ def pick(scored: list[ScoredSentence], limit: int = MAX_SENTENCES) -> list[Score
     return sorted(chosen, key=lambda s: s.start)
 
 
+def highlight(text: str, start: int, end: int) -> Highlight:
+    """The one place a highlight is made (marked sentences and exact quotes alike)."""
+    return Highlight(start, end, text[start:end])
+
+
 def highlights(text: str, chosen: Sequence[ScoredSentence]) -> tuple[Highlight, ...]:
-    return tuple(Highlight(s.start, s.end, text[s.start : s.end]) for s in chosen)
+    return tuple(highlight(text, s.start, s.end) for s in chosen)
 
 
 class AnswerMaker:
     """Marks answer sentences in hits and picks the short answer across them."""
 
-    def __init__(
-        self,
-        sentences: SentenceVectors,
-        analyse: Callable[[str], list[str]],
-        intent_weight: float = 0.0,
-    ) -> None:
+    def __init__(self, sentences: SentenceVectors, analyse: Callable[[str], list[str]]) -> None:
         self.sentences = sentences
         self.analyse = analyse
-        self.intent_weight = intent_weight
 
     def for_ranked(
         self, row: int, text: str, query: str, qvec: np.ndarray | None
@@ -104,11 +97,7 @@ class AnswerMaker:
         """The sentences of a ranked passage that best answer the query."""
         spans, vectors = self.sentences.of(row)
         terms = set(self.analyse(query))
-        return pick(
-            score_sentences(
-                text, spans, vectors, qvec, terms, self.analyse, intent(query), self.intent_weight
-            )
-        )
+        return pick(score_sentences(text, spans, vectors, qvec, terms, self.analyse))
 
     def for_quote(self, row: int, found: Sequence[Highlight]) -> list[ScoredSentence]:
         """The sentence that holds the first quoted span: the quote's own sentence."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from index.answers import highlight
 from index.quotes import QuoteIndex
 from index.results import Highlight
 from ingest.document import Document, Passage
@@ -58,9 +59,9 @@ class ExactQuotes:
             for m in quotes.find(phrase):
                 parts = self._passages_quoting(self._sources[m.row], m.start, m.end)
                 split = split or len(parts) > 1
-                for row, highlight in parts:
+                for row, part in parts:
                     if mask is None or mask[row]:
-                        per_row.setdefault(row, []).append(highlight)
+                        per_row.setdefault(row, []).append(part)
             if found is None:
                 found = per_row
             else:
@@ -80,7 +81,7 @@ class ExactQuotes:
             a = max(start, passage.char_start) - passage.char_start
             b = min(end, passage.char_end) - passage.char_start
             if any(ch.isalnum() for ch in passage.text[a:b]):
-                parts.append((rows[i], Highlight(a, b, passage.text[a:b])))
+                parts.append((rows[i], highlight(passage.text, a, b)))
         return parts[::-1]
 
     def doc_order(self, row: int) -> tuple[str, int]:

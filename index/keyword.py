@@ -180,39 +180,19 @@ class BM25Index:
         )
         return cls(analyzer, terms, weights, k1=k1, b=b)
 
-    def scores(
-        self, query: str, extra: Sequence[str] = (), extra_weight: float = 0.0
-    ) -> np.ndarray:
-        """BM25 score of every passage (0 where no term matches).
-
-        `extra` terms (already analysed, e.g. a glossary's expansions) count
-        with `extra_weight` each, next to the query's own terms at 1.
-        """
-        counts: Counter[int] = Counter(
-            self.terms[t] for t in self.analyzer.terms(query) if t in self.terms
-        )
-        weights = {row: float(n) for row, n in counts.items()}
-        if extra_weight > 0:
-            for term in extra:
-                row = self.terms.get(term)
-                if row is not None and row not in counts:
-                    weights[row] = weights.get(row, 0.0) + extra_weight
-        if not weights:
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage (0 where no term matches)."""
+        ids = [self.terms[t] for t in self.analyzer.terms(query) if t in self.terms]
+        if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        rows = list(weights)
-        q = np.array([weights[r] for r in rows], dtype=np.float32)
+        counts = Counter(ids)
+        rows = list(counts)
+        q = np.array([counts[r] for r in rows], dtype=np.float32)
         return np.asarray(q @ self.weights[rows].toarray(), dtype=np.float32).ravel()
 
-    def search(
-        self,
-        query: str,
-        k: int,
-        mask: np.ndarray | None = None,
-        extra: Sequence[str] = (),
-        extra_weight: float = 0.0,
-    ) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The top-k (row, score) pairs with a positive score, best first."""
-        scores = self.scores(query, extra, extra_weight)
+        scores = self.scores(query)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         positive = np.flatnonzero(scores > 0)

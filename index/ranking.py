@@ -4,12 +4,11 @@
 indexes, the sentence vectors, per-passage flags) and answers one question:
 which rows, in which order. Everything that turns rows into hits, highlights
 and a short answer lives elsewhere (answers.py), so another backend can take
-this seam's place.
+this seam's place: it needs `rank` and nothing else.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,18 +17,12 @@ import numpy as np
 
 from index.dense import DenseIndex
 from index.fusion import fuse
-from index.glossary import Glossary
-from index.keyword import BM25Index, DutchAnalyzer
-from index.query import intent, states, strip_frames
+from index.keyword import BM25Index
 from index.sentences import SentenceVectors, similarities
 from ingest.document import Passage
 
-log = logging.getLogger(__name__)
-
 # Up to this many passages the hybrid rescores every passage with its sentences.
 SENTENCE_SCAN_LIMIT = 20_000
-# Up to this many sentences the hubness correction is computed (an all-pairs product).
-HUBNESS_LIMIT = 50_000
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -47,8 +40,10 @@ class Ranking:
     - link-only passages out of the dense ranking: tune unchanged, held-out
       0.749 -> 0.764.
 
-    The knobs below them were measured on the users' set
-    (bench/questions_users.jsonl); BENCHMARKS.md logs each one, kept or not.
+    On the users' set (bench/questions_users.jsonl) hubness correction, frame
+    words, glossary expansion, question intent, other weights, a document
+    score and a learned reranking were measured and none held up on its
+    held-out split (BENCHMARKS.md; their code is in commit 0889873).
     Each knob can be overridden through `settings.extra` for experiments.
     """
 
@@ -65,19 +60,6 @@ class Ranking:
     # a link) take no part in the dense ranking, where such texts sit close to
     # every question; keyword search and exact quotes still find them.
     min_prose_words: int = 1
-    # CSLS-style hubness correction: every passage's and sentence's similarity
-    # loses this share of its mean similarity to its `hub_neighbours` nearest
-    # sentences of other documents (texts close to everything stop winning).
-    hubness: float = 0.0
-    hub_neighbours: int = 20
-    # Frame phrases ("ik ben leerkracht", "volgens de SERV") out of the keyword
-    # query; `strip_frames_dense` also out of the embedded query.
-    strip_frames: bool = False
-    strip_frames_dense: bool = False
-    # Glossary and synonym expansions in the keyword query, at this weight each.
-    expansion_weight: float = 0.0
-    # A question asking for a figure or a date: sentences stating one gain this.
-    intent_weight: float = 0.0
 
 
 def prose_words(text: str) -> int:
@@ -95,7 +77,6 @@ class HybridRanker:
         dense: DenseIndex,
         keyword: BM25Index,
         sentences: SentenceVectors,
-        documents: Sequence[str],
     ) -> None:
         self.ranking = ranking
         self.dense = dense
@@ -112,66 +93,6 @@ class HybridRanker:
             if 0 < dense.size <= SENTENCE_SCAN_LIMIT
             else None
         )
-        # Glossary terms are matched unsplit: "beroepsonderwijs" is one name.
-        self._plain = DutchAnalyzer(decompound=False)
-        self.glossary = (
-            Glossary.for_corpus(documents, self._plain.terms, self._plain.stopwords)
-            if ranking.expansion_weight > 0
-            else None
-        )
-        self._passage_hub: np.ndarray | None = None
-        self._sentence_hub: np.ndarray | None = None
-        if ranking.hubness > 0:
-            self._hubness(passages)
-        self._states: dict[str, np.ndarray] = {}
-        if ranking.intent_weight > 0:
-            texts = [
-                passages[int(row)].text[a:b]
-                for row, (a, b) in zip(sentences.owners(), sentences.spans.tolist(), strict=True)
-            ]
-            for kind in ("number", "date"):
-                self._states[kind] = np.array([states(kind, t) for t in texts], dtype=bool)
-
-    def _hubness(self, passages: Sequence[Passage]) -> None:
-        """Mean similarity of each passage and sentence to its nearest other-document sentences."""
-        s = self.sentences
-        if self.passage_vectors is None or s.count > HUBNESS_LIMIT:
-            log.info("Hubness correction skipped: corpus too large for the all-pairs product")
-            return
-        sources = {src: i for i, src in enumerate(dict.fromkeys(p.source for p in passages))}
-        doc_of_row = np.array([sources[p.source] for p in passages], dtype=np.int64)
-        sent_doc = doc_of_row[s.owners()]
-        pool = np.flatnonzero(s.eligible)
-        pool_vectors, pool_doc = s.vectors[pool], sent_doc[pool]
-        k = self.ranking.hub_neighbours
-
-        def mean_nearest(vectors: np.ndarray, docs: np.ndarray) -> np.ndarray:
-            out = np.zeros(len(vectors), dtype=np.float32)
-            for start in range(0, len(vectors), 512):
-                sims = vectors[start : start + 512] @ pool_vectors.T
-                sims[docs[start : start + 512, None] == pool_doc[None, :]] = -np.inf
-                kk = min(k, sims.shape[1])
-                top = np.partition(sims, sims.shape[1] - kk, axis=1)[:, -kk:]
-                top = np.where(np.isfinite(top), top, 0.0)
-                out[start : start + 512] = top.mean(axis=1)
-            return out
-
-        self._passage_hub = mean_nearest(self.passage_vectors, doc_of_row)
-        self._sentence_hub = mean_nearest(s.vectors, sent_doc)
-
-    # Query-side text
-
-    def keyword_query(self, text: str) -> tuple[str, list[str]]:
-        """What BM25 matches: the question (frames stripped if set) and expansion terms."""
-        if self.ranking.strip_frames:
-            text = strip_frames(text)
-        extra = self.glossary.expand(self._plain.terms(text)) if self.glossary else []
-        return text, extra
-
-    def dense_query(self, text: str) -> str:
-        return strip_frames(text) if self.ranking.strip_frames_dense else text
-
-    # Rankings
 
     def rank(
         self,
@@ -184,26 +105,18 @@ class HybridRanker:
         """Rows best first with their scores, and the query vector (None for keyword)."""
         r = self.ranking
         depth = max(k, r.depth)
-        keyword: list[tuple[int, float]] = []
-        if mode in ("keyword", "hybrid"):
-            words, extra = self.keyword_query(text)
-            keyword = self.keyword.search(words, depth, mask, extra, r.expansion_weight)
+        keyword = self.keyword.search(text, depth, mask) if mode in ("keyword", "hybrid") else []
         if mode == "keyword":
             return keyword, None
-        qvec = embed(self.dense_query(text))
+        qvec = embed(text)
         if mode == "dense":
             return self.dense.search(qvec, depth, mask), qvec
-        dense = self.dense_with_sentences(qvec, depth, mask, intent(text))
+        dense = self.dense_with_sentences(qvec, depth, mask)
         fused = fuse([dense, keyword], [r.dense_weight, r.keyword_weight], r.fusion, r.rrf_k)
         return fused, qvec
 
     def dense_with_sentences(
-        self,
-        qvec: np.ndarray,
-        depth: int,
-        mask: np.ndarray | None,
-        asks: str | None = None,
-        scan: bool = True,
+        self, qvec: np.ndarray, depth: int, mask: np.ndarray | None, scan: bool = True
     ) -> list[tuple[int, float]]:
         """Dense ranking where a passage's best sentence counts too (see Ranking).
 
@@ -214,7 +127,7 @@ class HybridRanker:
         w = self.ranking.sentence_weight
         if self.dense_eligible is not None:
             mask = self.dense_eligible if mask is None else mask & self.dense_eligible
-        if w <= 0 and self._passage_hub is None:
+        if w <= 0:
             return self.dense.search(qvec, depth, mask)
         if self.passage_vectors is not None and scan:
             rows = np.arange(self._size) if mask is None else np.flatnonzero(mask)
@@ -225,16 +138,7 @@ class HybridRanker:
             own = np.array([s for _, s in found], dtype=np.float32)
         if rows.size == 0:
             return []
-        beta = self.ranking.hubness
-        if self._passage_hub is not None:
-            own = own - beta * self._passage_hub[rows]
-        penalty = None if self._sentence_hub is None else beta * self._sentence_hub
-        if asks in self._states:
-            bonus = np.where(self._states[asks], -self.ranking.intent_weight, 0.0)
-            penalty = bonus if penalty is None else penalty + bonus
-        score = own
-        if w > 0:
-            best = self.sentences.best(rows, qvec, penalty)
-            score = np.where(np.isfinite(best), (1 - w) * own + w * best, own)
+        best = self.sentences.best(rows, qvec)
+        score = np.where(np.isfinite(best), (1 - w) * own + w * best, own)
         top = np.argsort(-score, kind="stable")[:depth]
         return [(int(rows[i]), float(score[i])) for i in top]

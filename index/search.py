@@ -86,16 +86,9 @@ class Searcher:
         if self.sentences.passages != len(self._passages):
             raise IndexNotReady(f"The sentence index in {folder} is incomplete. {REBUILD}")
         self.ranker = HybridRanker(
-            self.ranking,
-            self._passages,
-            self.dense,
-            self.keyword,
-            self.sentences,
-            [self._documents[s].cleaned for s in self._sources],
+            self.ranking, self._passages, self.dense, self.keyword, self.sentences
         )
-        self.answers = AnswerMaker(
-            self.sentences, self.keyword.analyzer.terms, self.ranking.intent_weight
-        )
+        self.answers = AnswerMaker(self.sentences, self.keyword.analyzer.terms)
         self.quotes = ExactQuotes(self._documents, self._sources, self._passages, self._by_source)
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
         self._lock = threading.Lock()

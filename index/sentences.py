@@ -116,26 +116,13 @@ class SentenceVectors:
         a, b = int(self.offsets[row]), int(self.offsets[row + 1])
         return self.spans[a:b], self.vectors[a:b]
 
-    def owners(self) -> np.ndarray:
-        """The passage row of every sentence."""
-        return np.repeat(np.arange(self.passages), np.diff(self.offsets))
-
-    def best(
-        self, rows: np.ndarray, query: np.ndarray, penalty: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Per row, the highest score of one of its answer sentences (-inf if none).
-
-        `penalty` (one value per sentence) is subtracted from each similarity
-        first, as the hubness correction does.
-        """
+    def best(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Per row, the highest similarity of one of its answer sentences (-inf if none)."""
         starts = self.offsets[rows]
         counts = self.offsets[rows + 1] - starts
         index = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         owner = np.repeat(np.arange(len(rows)), counts)
-        sims = similarities(self.vectors[index], query)
-        if penalty is not None:
-            sims = sims - penalty[index]
-        sims = np.where(self.eligible[index], sims, -np.inf)
+        sims = np.where(self.eligible[index], similarities(self.vectors[index], query), -np.inf)
         best = np.full(len(rows), -np.inf, dtype=np.float32)
         np.maximum.at(best, owner, sims.astype(np.float32))
         return best

@@ -16,15 +16,11 @@ from ingest.lines import SourceLine, squeeze
 
 BULLET = re.compile(r"^([•◦o\-–*]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z]\))\s+(\S.*)$")
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+(\S.*)$")
-_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
-_RESIDUE = re.compile(r"^[\d\s.,%‰+\-–/:()€]*$")
 SENTENCE_END = re.compile(r"[.!?;:…][’”\"')\]]*$")
 SALUTATION = re.compile(
     r"^(Mevrouw|Mijnheer|Geachte|Beste|Hoogachtend|Met (vriendelijke|hoogachtende) groet)",
     re.IGNORECASE,
 )
-_ADDRESS_START = re.compile(r"^(Mevrouw|Mijnheer|De heer|Aan|Dhr\.|Mevr\.)\b")
-_POSTAL = re.compile(r"^([A-Z]{1,2}-)?\d{4}\s+\S")
 # "Bron: Dataloep DO&V" under a chart or table: a block of its own.
 _SOURCE_LINE = re.compile(r"^(Bron|Bronnen|Noot)\s*:", re.IGNORECASE)
 _NOT_HEADING = re.compile(r"^(Bron|Kopie|Figuur|Tabel|Noot|Opmerking)\b", re.IGNORECASE)

@@ -82,7 +82,7 @@ def document_hints(
         title = _running_title(running)
     if title is not None:
         title = _undecorate(title)
-    year = _year(lines, title)
+    year = _year(layout.pages[0] if layout.pages else [], title)
     cover = [ln for page in layout.pages[:2] for ln in page if not ln.table]
     author = _author(cover) or _meta_author(metadata.get("Author"))
     return FirstPage(DocumentHints(title, author, year), title_lines)

@@ -98,7 +98,8 @@ class TextLine:
     def bold(self) -> bool:
         letters = sum(len(w.text) for w in self.words)
         bold = sum(len(w.text) for w in self.words if w.bold)
-        return letters > 0 and bold >= 0.8 * letters
+        # "Artikel 1 Begrippen": a label in regular type before a bold title.
+        return letters > 0 and bold >= 0.7 * letters
 
     @property
     def text(self) -> str:
@@ -175,6 +176,25 @@ def _inside(w: Word, x0: float, top: float, x1: float, bottom: float) -> bool:
 MARKER_OPEN, MARKER_CLOSE = "\x00", "\x01"
 
 Cell = tuple[float, float, float, float] | None
+
+
+def table_rows(cells: Sequence[tuple[float, float, float, float]]) -> list[list[Cell]]:
+    """Cell boxes grouped into rows: a cell belongs to the row its middle is in.
+
+    pdfplumber's own rows start a new row wherever a cell's top differs, which
+    splits a label and its value when one of them is drawn a point higher.
+    """
+    rows: list[list[tuple[float, float, float, float]]] = []
+    for cell in sorted(cells, key=lambda c: (c[1], c[0])):
+        middle = (cell[1] + cell[3]) / 2
+        for row in rows:
+            top, bottom = min(c[1] for c in row), max(c[3] for c in row)
+            if top <= middle <= bottom:
+                row.append(cell)
+                break
+        else:
+            rows.append([cell])
+    return [sorted(row, key=lambda c: c[0]) for row in rows]
 
 
 def _table_rows(inside: list[Word], rows: list[list[Cell]], page: int) -> list[TextLine]:

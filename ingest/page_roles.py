@@ -42,9 +42,11 @@ _TOC_PAGE = re.compile(r"\s\d{1,3}$")
 _NUMBER_WORD = re.compile(r"^\d{1,3}$")
 _MARKER = re.compile(r"^(\d{1,3}(?:,\d{1,3})*)([.,;:)]?)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
-_SENTENCE_END = re.compile(r"[.!?;,][’”\"')\]]*$")
+_SENTENCE_END = re.compile(r"[.!?;:][’”\"')\]]*$")
 # A list item's marker: "•", "-", "1.", "1)", "a.", "b)", "(iii)", "iv.".
-_LIST_MARKER = re.compile(r"^(?:[•◦▪■\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])\s+\S")
+_LIST_MARKER = re.compile(
+    r"^(?:[•◦▪■\-–*]|o(?=\s+[A-ZÀ-Ý0-9])|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,5}[.)])\s+\S"
+)
 
 
 @dataclass
@@ -79,9 +81,13 @@ def assign_roles(
         kept = []
         for k, ln in enumerate(lines):
             text = ln.text.strip()
-            # A letter's side column repeats on every page: the first page keeps it.
+            # The first page keeps the values (date, reference) of a letter's
+            # side column that repeats on every page; labels and page numbers go.
             if id(ln) in furniture and not (
-                ln.aside and index == 0 and not _PAGE_NUMBER.match(text)
+                ln.aside
+                and index == 0
+                and any(c.isdigit() for c in text)
+                and not _PAGE_NUMBER.match(text)
             ):
                 layout.removed["running header or footer"] += 1
             elif ln.aside:
@@ -103,7 +109,12 @@ def assign_roles(
     styles = _heading_styles(pages, body_size, note_ids)
     # A cover page: the title and a few lines (version, date, issuer) in large
     # type, none of them a heading.
-    cover = len(pages) > 2 and bool(title) and len(pages[0]) <= 12
+    cover = (
+        len(pages) > 2
+        and bool(title)
+        and len(pages[0]) <= 12
+        and not any(len(ln.text.split()) >= 9 for ln in pages[0])
+    )
     out: list[SourceLine] = []
     lineno = 0
 
@@ -143,6 +154,9 @@ def assign_roles(
                 # A heading set over two lines: one heading.
                 head = pending_heading[1]
                 head.text = _join_heading(head.text, normalize_line(ln.text.strip()))
+                if len(head.text.split()) > 24:
+                    # Grew into a paragraph set large (an intro, a box): text.
+                    head.heading = None
                 pending_heading = (ln, head)
                 previous = ln
                 continue
@@ -223,16 +237,18 @@ def furniture_lines(layout: Layout) -> list[TextLine]:
     for p, lines in enumerate(layout.pages):
         height = layout.heights[p]
         for ln in lines:
-            if ln.table:
-                continue
             in_band = ln.top < 0.11 * height or ln.bottom > 0.89 * height
+            if ln.table and not in_band:
+                # A footer inside a page-wide layout table is still a footer.
+                continue
             bands[id(ln)] = (in_band, height)
             if len(ln.text.split()) <= 14:
                 seen[(_shape(ln.text), round(ln.top / 12))].add(p)
     out: list[TextLine] = []
-    for lines in layout.pages:
+    found: defaultdict[str, set[int]] = defaultdict(set)
+    for p, lines in enumerate(layout.pages):
         for ln in lines:
-            if ln.table or id(ln) not in bands:
+            if id(ln) not in bands:
                 continue
             in_band, _ = bands[id(ln)]
             text = ln.text.strip()
@@ -241,8 +257,23 @@ def furniture_lines(layout: Layout) -> list[TextLine]:
             for dy in (-1, 0, 1):
                 pages |= seen.get((key, round(ln.top / 12) + dy), set())
             repeated = len(pages) >= 2 and (len(pages) >= 0.3 * n_pages or in_band)
+            # Outside the top and bottom bands only short labels repeat (a
+            # letter's "Datum", "Onze referentie"), never a sentence.
             if (in_band and (repeated or _PAGE_NUMBER.match(text))) or (
-                repeated and len(pages) >= max(3, 0.5 * n_pages)
+                repeated and len(pages) >= max(3, 0.5 * n_pages) and len(text.split()) <= 8
+            ):
+                out.append(ln)
+                found[key].add(p)
+    # A footer found on several pages is a footer too where a table or a
+    # figure pushed it up the page.
+    for p, lines in enumerate(layout.pages):
+        for ln in lines:
+            key = _shape(ln.text.strip())
+            if (
+                len(found.get(key, ())) >= 3
+                and p not in found[key]
+                and ln.top > 0.75 * layout.heights[p]
+                and len(key.split()) >= 3
             ):
                 out.append(ln)
     return out
@@ -378,7 +409,10 @@ def _paragraph_break(
     if gap < -0.5 * body_size or gap > leading + 0.45 * max(a.size, b.size):
         return True
     if a.ocr and b.ocr:
-        # OCR gives no fonts and ragged sizes; its own paragraphs say more.
+        # OCR gives no fonts and ragged sizes; its own paragraphs say more,
+        # except where a sentence plainly runs on (a photo beside it splits them).
+        if not ended and b.text.strip()[:1].islower():
+            return False
         if a.paragraph != b.paragraph or abs(a.size - b.size) > 0.25 * max(a.size, b.size):
             return True
     elif abs(a.size - b.size) > 0.6 or a.bold != b.bold:
@@ -422,9 +456,22 @@ def _looks_like_heading(ln: TextLine, body_size: float) -> bool:
         return False
     if re.search(r"[,;]$", text) or (text.endswith(".") and not _NUMBERED.match(text + " x")):
         return False
+    if text[:1] in "“\"‘'„«":
+        # A pull quote in large type: text to quote, not a heading.
+        return False
     larger = ln.size >= 1.12 * body_size
+    if _wide_gaps(ln) and not larger:
+        # Words spread over columns in body type: the header row of a table
+        # without rules (a large title may be set justified).
+        return False
     bold_body = ln.bold and ln.size >= 0.95 * body_size
     return larger or bold_body
+
+
+def _wide_gaps(ln: TextLine) -> bool:
+    """A gap between words as wide as four letters: columns, not a title
+    (a tab after a heading's number is narrower)."""
+    return any(b.x0 - a.x1 > 4 * ln.size for a, b in itertools.pairwise(ln.words))
 
 
 def _heading_level(
@@ -447,10 +494,10 @@ def _heading_level(
     )
     if not apart:
         return 0
+    # The type sets the level; within one type, "2.3.1" sits below "2.3".
+    level = styles.get((ln.size, ln.bold), len(styles) + 1)
     numbered = _NUMBERED.match(ln.text.strip())
-    if numbered:
-        return numbered.group(1).count(".") + 1
-    return styles.get((ln.size, ln.bold), len(styles) + 1)
+    return level + numbered.group(1).count(".") if numbered else level
 
 
 def _same_heading(a: TextLine, b: TextLine) -> bool:

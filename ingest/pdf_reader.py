@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ingest.document import DocumentHints
 from ingest.first_page import document_hints
-from ingest.layout import TextLine, Word, page_lines
+from ingest.layout import TextLine, Word, page_lines, table_rows
 from ingest.lines import SourceLine
 from ingest.page_roles import Layout, assign_roles, furniture_lines
 
@@ -116,7 +116,7 @@ def _page(page: object, number: int, data: bytes, ocr: bool) -> tuple[list[TextL
     tables = []
     for table in page.find_tables():  # type: ignore[attr-defined]
         # A box around a paragraph is no table: at least two rows and two columns.
-        rows = [list(row.cells) for row in table.rows]
+        rows = table_rows(table.cells)
         if len(rows) >= 2 and max((sum(c is not None for c in r) for r in rows), default=0) >= 2:
             tables.append((table.bbox, rows))
     return page_lines(words, number, float(page.width), tables), False  # type: ignore[attr-defined]

@@ -19,7 +19,9 @@ The rules, in one place:
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from tqdm import tqdm
@@ -125,11 +127,10 @@ def ingest_paths(
         summary.skipped.extend(skipped)
         raws: list[tuple[_Candidate, RawDocument]] = []
         seen_hashes: dict[str, str] = {}
-        for cand in tqdm(candidates, desc="Reading", unit="file", disable=not progress):
-            try:
-                raw = read_document(cand.path, max_file_mb=settings.max_file_mb)
-            except UnreadableFile as exc:
-                summary.skipped.append((cand.source, str(exc)))
+        read = _read_all(candidates, settings, progress)
+        for cand, raw in zip(candidates, read, strict=True):
+            if isinstance(raw, UnreadableFile):
+                summary.skipped.append((cand.source, str(raw)))
                 continue
             if raw.content_hash in seen_hashes:
                 summary.skipped.append(
@@ -201,6 +202,41 @@ def ingest_paths(
         if own_store:
             store.close()
     return summary
+
+
+def _read_all(
+    candidates: list[_Candidate], settings: Settings, progress: bool
+) -> list[RawDocument | UnreadableFile]:
+    """Every candidate read, in order; an unreadable one as its error.
+
+    Files are read in `settings.read_workers` processes: reading a PDF by its
+    layout, and OCR, keep one core busy per file.
+    """
+    paths = [c.path for c in candidates]
+    limit = settings.max_file_mb
+    bar = tqdm(total=len(paths), desc="Reading", unit="file", disable=not progress)
+    try:
+        if settings.read_workers <= 1 or len(paths) < 2:
+            out = []
+            for path in paths:
+                out.append(_read_one(path, limit))
+                bar.update()
+            return out
+        workers = min(settings.read_workers, len(paths))
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            futures = [pool.submit(_read_one, path, limit) for path in paths]
+            for future in futures:
+                future.add_done_callback(lambda _f: bar.update())
+            return [f.result() for f in futures]
+    finally:
+        bar.close()
+
+
+def _read_one(path: Path, max_file_mb: float) -> RawDocument | UnreadableFile:
+    try:
+        return read_document(path, max_file_mb=max_file_mb)
+    except UnreadableFile as exc:
+        return exc
 
 
 def ingest_key(file_hash: str, sizes: PassageSizes) -> str:

@@ -35,12 +35,18 @@ def footnote_blocks(notes: list[Footnote], vocabulary: Vocabulary, urls: list[st
 
 def link_citations(blocks: list[Block]) -> None:
     notes = {b.footnote: b for b in blocks if b.kind == "footnote"}
+    # A heading is in no passage: what it cites counts for the text under it.
+    carried: list[int] = []
     for i, block in enumerate(blocks):
         if block.kind == "footnote":
             continue
-        cites = []
+        cites = carried
+        carried = []
         for _, ln in block.pieces:
             cites.extend(ln.cites)
+        if block.kind in ("heading", "title"):
+            carried = cites
+            continue
         block.cites = [n for n in dict.fromkeys(cites) if n in notes]
         for n in block.cites:
             if notes[n].cited_by is None:

