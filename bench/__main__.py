@@ -311,13 +311,15 @@ def search_memory(data_dir: Path) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mb"]
 
 
-# The heading each stage writes in BENCHMARKS.md (quality and speed write two).
-STAGE_HEADINGS = {
-    "embed": "## Embedding speed",
-    "scale": "## Dense search at scale",
-    "browser": "## In the browser",
-    "load": "## Load",
-    "soak": "## Soak",
+# The headings each stage writes in BENCHMARKS.md.
+STAGE_HEADINGS: dict[str, tuple[str, ...]] = {
+    "quality": ("## Quality", "## Speed and memory (seeds)"),
+    "realdocs": ("## Real documents",),
+    "embed": ("## Embedding speed",),
+    "scale": ("## Dense search at scale",),
+    "browser": ("## In the browser",),
+    "load": ("## Load",),
+    "soak": ("## Soak",),
 }
 
 
@@ -331,10 +333,11 @@ def carried_over(previous: str, stages: set[str]) -> list[str]:
     when = written.group(1) if written else "an earlier run"
     chunks = re.split(r"(?m)^(?=## )", previous)
     out = []
-    for stage, heading in STAGE_HEADINGS.items():
-        if stage in stages:
+    for stage, headings in STAGE_HEADINGS.items():
+        # Quality and speed are measured together.
+        if stage in stages or (stage == "quality" and "speed" in stages):
             continue
-        for chunk in chunks:
+        for heading, chunk in ((h, c) for h in headings for c in chunks):
             if chunk.startswith(heading + "\n"):
                 body = chunk[len(heading) + 1 :].strip("\n")
                 # A section carried over before keeps the date of the run that measured it.

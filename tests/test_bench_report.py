@@ -47,3 +47,14 @@ def test_stages_not_rerun_are_carried_over_with_their_date() -> None:
     later = f"# Benchmarks\n\nWritten by `make bench` on 2026-12-02 15:00 UTC, on x.\n\n{load}"
     assert bench.carried_over(later, {"quality"}) == [load]
     assert bench.carried_over(PREVIOUS, set(bench.STAGES)) == []
+
+
+def test_a_run_of_one_stage_keeps_the_quality_and_real_document_sections() -> None:
+    bench = _bench()
+    previous = PREVIOUS.replace(
+        "## Load", "## Speed and memory (seeds)\n\n20 ms\n\n## Real documents\n\n95%\n\n## Load"
+    )
+    kept = bench.carried_over(previous, {"load"})
+    headings = [section.splitlines()[0] for section in kept]
+    assert headings == ["## Quality", "## Speed and memory (seeds)", "## Real documents"]
+    assert bench.carried_over(previous, {"realdocs", "quality", "speed", "load"}) == []
