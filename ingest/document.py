@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 def content_hash(text: str) -> str:
@@ -61,7 +62,12 @@ class Document:
 
     def locate(self, start: int, end: int) -> Location:
         """The pages and source lines of `cleaned[start:end]`."""
-        return locate(self.anchors, start, end, self.ocr_pages)
+        return locate(self.anchors, start, end, self.ocr_pages, self._anchor_offsets)
+
+    @cached_property
+    def _anchor_offsets(self) -> list[int]:
+        # Searched for every highlight of every hit: computed once a document.
+        return [a[0] for a in self.anchors]
 
 
 # (offset in the cleaned text, page or None, source line number)
@@ -93,11 +99,14 @@ def locate(
     start: int,
     end: int,
     ocr_pages: tuple[int, ...] = (),
+    offsets: list[int] | None = None,
 ) -> Location:
-    """The location of the span [start, end) given a document's anchors."""
+    """The location of the span [start, end) given a document's anchors
+    (`offsets`: their offsets, when the caller keeps them)."""
     if not anchors:
         return Location()
-    offsets = [a[0] for a in anchors]
+    if offsets is None:
+        offsets = [a[0] for a in anchors]
     first = anchors[max(0, bisect_right(offsets, start) - 1)]
     last = anchors[max(0, bisect_right(offsets, max(start, end - 1)) - 1)]
     pages = [a[1] for a in (first, last) if a[1] is not None]

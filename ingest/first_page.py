@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.document import DocumentHints
-from ingest.layout import TextLine
-from ingest.page_roles import Layout, measure_body_size
+from ingest.layout import Layout, TextLine, measure_body_size
 
 _MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
 _DATE = re.compile(

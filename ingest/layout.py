@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -419,3 +420,22 @@ def _insert_at_top(lines: list[TextLine], extra: list[TextLine]) -> list[TextLin
     if at is None:
         return lines + extra
     return lines[:at] + extra + lines[at:]
+
+
+@dataclass
+class Layout:
+    """The lines of every page, in reading order, and the page sizes."""
+
+    pages: list[list[TextLine]]
+    heights: list[float]
+
+
+def measure_body_size(layout: Layout) -> float:
+    """The type size of the running text: the size most characters are set in."""
+    weights: Counter[float] = Counter()
+    for lines in layout.pages:
+        for ln in lines:
+            if not ln.table:
+                for w in ln.words:
+                    weights[w.size] += len(w.text)
+    return weights.most_common(1)[0][0] if weights else 10.0

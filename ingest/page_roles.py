@@ -13,8 +13,11 @@ never from its words alone:
 * a paragraph ends where the gap to the next line is wider than the
   document's line spacing, or where the type changes.
 
-The result is the reader's `SourceLine`s, with `role`, `heading`, `cites`
-and `footnote` filled in, so the cleaner never has to guess them.
+Furniture is found in `page_furniture`, footnotes and their markers in
+`page_footnotes`; this module decides headings and paragraphs and puts it
+all together. The result is the reader's `SourceLine`s, with `role`,
+`heading`, `cites` and `footnote` filled in, so the cleaner never has to
+guess them.
 """
 
 from __future__ import annotations
@@ -22,25 +25,13 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections import defaultdict
 
-from ingest.layout import MARKER_CLOSE, MARKER_OPEN, TextLine, Word, join_words
+from ingest.layout import Layout, TextLine, measure_body_size
 from ingest.lines import SourceLine, normalize_line
+from ingest.page_footnotes import footnotes, note_text, take_markers
+from ingest.page_furniture import furniture_lines, is_page_number, starts_toc, toc_entry
 
-_PAGE_NUMBER = re.compile(
-    r"^(?:[-–—]\s*)?(?:(?:pagina|blad|page|pag\.|p\.)\s*)?\d{1,4}"
-    r"(?:\s*(?:van|of|/|\|)\s*\d{1,4})?(?:\s*[-–—])?$",
-    re.IGNORECASE,
-)
-_TOC_LEADER = re.compile(r"(?:\.\s*){4,}\s*\d{1,4}$|…{2,}\s*\d{1,4}$")
-_TOC_TITLE = re.compile(
-    r"^(inhoud|inhoudsopgave|inhoudstafel|inhoudsindex|table of contents|contents)$",
-    re.IGNORECASE,
-)
-_TOC_PAGE = re.compile(r"\s\d{1,3}$")
-_NUMBER_WORD = re.compile(r"^\d{1,3}$")
-_MARKER = re.compile(r"^(\d{1,3}(?:,\d{1,3})*)([.,;:)]?)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S")
 _SENTENCE_END = re.compile(r"[.!?;:][’”\"')\]]*$")
 # A list item's marker: "•", "-", "1.", "1)", "a.", "b)", "(iii)", "iv.".
@@ -49,31 +40,21 @@ _LIST_MARKER = re.compile(
 )
 
 
-@dataclass
-class Layout:
-    """The lines of every page, in reading order, and the page sizes."""
-
-    pages: list[list[TextLine]]
-    heights: list[float]
-    removed: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass
-class _Note:
-    number: int
-    lines: list[TextLine]
-
-
 def assign_roles(
-    layout: Layout, title: set[int] | frozenset[int] = frozenset()
+    layout: Layout,
+    title: set[int] | frozenset[int] = frozenset(),
+    furniture: list[TextLine] | None = None,
 ) -> list[SourceLine]:
     """The document's `SourceLine`s, body in reading order, then its footnotes.
 
     `title` holds the ids of the lines that are the document's title: they
-    become one line of role "title".
+    become one line of role "title". `furniture` is `furniture_lines(layout)`
+    when the caller has it already.
     """
     body_size = measure_body_size(layout)
-    furniture = {id(ln) for ln in furniture_lines(layout)}
+    if furniture is None:
+        furniture = furniture_lines(layout)
+    furniture_ids = {id(ln) for ln in furniture}
     pages: list[list[TextLine]] = []
     asides: list[TextLine] = []
     in_toc = False
@@ -83,27 +64,27 @@ def assign_roles(
             text = ln.text.strip()
             # The first page keeps the values (date, reference) of a letter's
             # side column that repeats on every page; labels and page numbers go.
-            if id(ln) in furniture and not (
+            if id(ln) in furniture_ids and not (
                 ln.aside
                 and index == 0
                 and any(c.isdigit() for c in text)
-                and not _PAGE_NUMBER.match(text)
+                and not is_page_number(text)
             ):
-                layout.removed["running header or footer"] += 1
-            elif ln.aside:
+                continue
+            if ln.aside:
                 # Sender, date and reference beside a letter: kept, but after
                 # the text, so that they never split a sentence.
                 asides.append(ln)
-            elif _TOC_TITLE.match(text) or _TOC_LEADER.search(text):
+                continue
+            if starts_toc(text):
                 in_toc = True
-                layout.removed["table of contents"] += 1
-            elif in_toc and _toc_entry(text, lines[k + 1 : k + 2]):
-                layout.removed["table of contents"] += 1
-            else:
-                in_toc = False
-                kept.append(ln)
+                continue
+            if in_toc and toc_entry(text, lines[k + 1 : k + 2]):
+                continue
+            in_toc = False
+            kept.append(ln)
         pages.append(kept)
-    notes, note_ids = _footnotes(pages, layout.heights, body_size)
+    notes, note_ids = footnotes(pages, layout.heights, body_size)
     numbers = {n.number for n in notes}
     leading = _leading(pages, body_size)
     styles = _heading_styles(pages, body_size, note_ids)
@@ -178,7 +159,7 @@ def assign_roles(
                 or after_title
             ):
                 gap(page)
-            text, cites = _take_markers(ln, numbers)
+            text, cites = take_markers(ln, numbers)
             line = emit(text, page, new_page=first, heading=level or None, cites=cites)
             line.role = "table" if ln.table else "body"
             line.ocr = ln.ocr
@@ -196,187 +177,13 @@ def assign_roles(
     for note in notes:
         gap(note.lines[0].page)
         for k, ln in enumerate(note.lines):
-            text = _note_text(ln) if k == 0 else ln.text
+            text = note_text(ln) if k == 0 else ln.text
             line = emit(text, ln.page)
             line.role = "footnote"
             line.ocr = ln.ocr
             if k == 0:
                 line.footnote = note.number
     return out
-
-
-def _toc_entry(text: str, following: list[TextLine]) -> bool:
-    """A line of a table of contents: ends with its page number, or is an
-    entry's first line whose page number stands on the next line."""
-    if _TOC_PAGE.search(text):
-        return True
-    return bool(_NUMBERED.match(text)) and any(_TOC_PAGE.search(f.text.strip()) for f in following)
-
-
-def measure_body_size(layout: Layout) -> float:
-    """The type size of the running text: the size most characters are set in."""
-    weights: Counter[float] = Counter()
-    for lines in layout.pages:
-        for ln in lines:
-            if not ln.table:
-                for w in ln.words:
-                    weights[w.size] += len(w.text)
-    return weights.most_common(1)[0][0] if weights else 10.0
-
-
-def _shape(text: str) -> str:
-    """A line's text with its numbers blanked: "Pagina 3 van 9" ~ "Pagina 4 van 9"."""
-    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().casefold()))
-
-
-def furniture_lines(layout: Layout) -> list[TextLine]:
-    """The lines that are running headers, footers and page numbers."""
-    n_pages = len(layout.pages)
-    seen: defaultdict[tuple[str, int], set[int]] = defaultdict(set)
-    bands: dict[int, tuple[bool, float]] = {}
-    for p, lines in enumerate(layout.pages):
-        height = layout.heights[p]
-        for ln in lines:
-            in_band = ln.top < 0.11 * height or ln.bottom > 0.89 * height
-            if ln.table and not in_band:
-                # A footer inside a page-wide layout table is still a footer.
-                continue
-            bands[id(ln)] = (in_band, height)
-            if len(ln.text.split()) <= 14:
-                seen[(_shape(ln.text), round(ln.top / 12))].add(p)
-    out: list[TextLine] = []
-    found: defaultdict[str, set[int]] = defaultdict(set)
-    for p, lines in enumerate(layout.pages):
-        for ln in lines:
-            if id(ln) not in bands:
-                continue
-            in_band, _ = bands[id(ln)]
-            text = ln.text.strip()
-            key = _shape(text)
-            pages = set()
-            for dy in (-1, 0, 1):
-                pages |= seen.get((key, round(ln.top / 12) + dy), set())
-            repeated = len(pages) >= 2 and (len(pages) >= 0.3 * n_pages or in_band)
-            # Outside the top and bottom bands only short labels repeat (a
-            # letter's "Datum", "Onze referentie"), never a sentence.
-            if (in_band and (repeated or _PAGE_NUMBER.match(text))) or (
-                repeated and len(pages) >= max(3, 0.5 * n_pages) and len(text.split()) <= 8
-            ):
-                out.append(ln)
-                found[key].add(p)
-    # A footer found on several pages is a footer too where a table or a
-    # figure pushed it up the page.
-    for p, lines in enumerate(layout.pages):
-        for ln in lines:
-            key = _shape(ln.text.strip())
-            if (
-                len(found.get(key, ())) >= 3
-                and p not in found[key]
-                and ln.top > 0.75 * layout.heights[p]
-                and len(key.split()) >= 3
-            ):
-                out.append(ln)
-    return out
-
-
-def _footnotes(
-    pages: list[list[TextLine]], heights: list[float], body_size: float
-) -> tuple[list[_Note], set[int]]:
-    """Footnotes: runs of smaller type at the foot of a page, each led by its number."""
-    notes: list[_Note] = []
-    ids: set[int] = set()
-    for p, lines in enumerate(pages):
-        run: list[TextLine] = []
-        for ln in reversed(lines):
-            if ln.table or ln.size > 0.92 * body_size or ln.top < 0.45 * heights[p]:
-                break
-            run.append(ln)
-        run.reverse()
-        starts = [_note_number(ln) for ln in run]
-        if not any(n is not None for n in starts):
-            continue
-        # Lines above the first numbered one continue the previous page's note.
-        for ln, number in zip(run, starts, strict=True):
-            if number is not None and (not notes or number != notes[-1].number):
-                notes.append(_Note(number, [ln]))
-            elif notes:
-                notes[-1].lines.append(ln)
-            else:
-                continue
-            ids.add(id(ln))
-    return notes, ids
-
-
-def _note_number(ln: TextLine) -> int | None:
-    """The number a footnote line starts with, if it starts one."""
-    words = ln.words
-    if not words or not _NUMBER_WORD.match(words[0].text):
-        # "12Zie artikel …": a number glued to the first word.
-        m = re.match(r"^(\d{1,3})(?=[A-ZÀ-Ýa-zà-ÿ(“‘\"])", words[0].text if words else "")
-        return int(m.group(1)) if m and words[0].size < ln.size else None
-    if len(words) == 1:
-        return None
-    first, second = words[0], words[1]
-    raised = first.size < 0.9 * second.size or first.bottom < second.bottom - 0.15 * second.size
-    spaced = second.x0 - first.x1 > 0.5
-    return int(first.text) if raised or spaced else None
-
-
-def _note_text(ln: TextLine) -> str:
-    words = ln.words
-    if words and _NUMBER_WORD.match(words[0].text):
-        return join_words(words[1:])
-    return re.sub(r"^\d{1,3}", "", ln.text)
-
-
-def _take_markers(ln: TextLine, numbers: set[int]) -> tuple[str, list[int]]:
-    """Take superscript footnote markers out of a body line; other numbers stay."""
-    if ln.table:
-        return _take_cell_markers(ln.text, numbers)
-    if not numbers:
-        return ln.text, []
-    size = ln.size
-    baseline = statistics.median(w.bottom for w in ln.words if w.size == size)
-    kept: list[Word] = []
-    markers: list[Word] = []
-    cites: list[int] = []
-    for w in ln.words:
-        # "16" or "5,6", perhaps with the sentence's full stop set small after it.
-        m = _MARKER.match(w.text)
-        numbers_in = [int(x) for x in m.group(1).split(",")] if m else []
-        is_marker = (
-            bool(numbers_in)
-            and w.size <= 0.85 * size
-            and w.bottom < baseline - 0.1 * size
-            and all(n in numbers for n in numbers_in)
-        )
-        if is_marker and m is not None:
-            cites.extend(numbers_in)
-            if m.group(2):
-                kept.append(replace(w, text=m.group(2)))
-            else:
-                markers.append(w)
-        else:
-            kept.append(w)
-    if not cites:
-        return ln.text, []
-    return join_words(kept, markers), cites
-
-
-def _take_cell_markers(text: str, numbers: set[int]) -> tuple[str, list[int]]:
-    """Superscript numbers marked in a table row: footnote markers go, with
-    their number cited; any other number is put back as text."""
-    cites: list[int] = []
-
-    def resolve(m: re.Match[str]) -> str:
-        n = int(m.group(1))
-        if n in numbers:
-            cites.append(n)
-            return ""
-        return m.group(1)
-
-    pattern = re.escape(MARKER_OPEN) + r"(\d{1,3})" + re.escape(MARKER_CLOSE)
-    return re.sub(pattern, resolve, text), cites
 
 
 def _leading(pages: list[list[TextLine]], body_size: float) -> float:

@@ -55,10 +55,11 @@ def build_passages(source: str, doc: CleanedDocument, sizes: PassageSizes) -> li
     passages: list[Passage] = []
     seen: Counter[str] = Counter()
     anchors = doc.anchors
+    offsets = [a[0] for a in anchors]
     for ordinal, span in enumerate(spans):
         text = doc.text[span.start : span.end]
         first = span.blocks[0]
-        where = locate(anchors, span.start, span.end)
+        where = locate(anchors, span.start, span.end, offsets=offsets)
         occurrence = seen[text]
         seen[text] += 1
         cites: list[int] = []

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from ingest.document import DocumentHints
 from ingest.first_page import document_hints
-from ingest.layout import TextLine, Word, page_lines, table_rows
+from ingest.layout import Layout, TextLine, Word, page_lines, table_rows
 from ingest.lines import SourceLine
-from ingest.page_roles import Layout, assign_roles, furniture_lines
+from ingest.page_furniture import furniture_lines
+from ingest.page_roles import assign_roles
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ class PdfRead:
     pages: int
     ocr_pages: list[int]
     hints: DocumentHints
-    removed: dict[str, int]
 
 
 class PdfError(Exception):
@@ -93,10 +93,11 @@ def read_pdf(data: bytes, *, ocr: bool = True, max_pages: int | None = None) -> 
         metadata = dict(pdf.metadata or {})
     layout = Layout(pages, heights)
     # Running texts by how often they repeat, page numbers and dates blanked out.
-    running = Counter(re.sub(r"\d+", "", ln.text).strip() for ln in furniture_lines(layout))
+    furniture = furniture_lines(layout)
+    running = Counter(re.sub(r"\d+", "", ln.text).strip() for ln in furniture)
     hints = document_hints(layout, metadata, [text for text, _ in running.most_common()])
-    lines = assign_roles(layout, title=hints.title_lines)
-    return PdfRead(lines, n_pages, ocr_pages, hints.hints, dict(layout.removed))
+    lines = assign_roles(layout, title=hints.title_lines, furniture=furniture)
+    return PdfRead(lines, n_pages, ocr_pages, hints.hints)
 
 
 def _page(page: object, number: int, data: bytes, ocr: bool) -> tuple[list[TextLine], bool]:
