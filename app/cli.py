@@ -225,7 +225,7 @@ def serve_command(
     stderr. SIGTERM or Ctrl+C lets the searches in flight finish, then stops;
     a second one stops at once.
     """
-    from app.web import serve
+    from app.server import serve
 
     serve(
         settings,

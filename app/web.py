@@ -1,7 +1,8 @@
 """The web app: a Gradio page for searching and quoting, mounted in FastAPI.
 
-The page holds no search logic: every search goes to `index.Searcher`, opened
-once at start and shared. FastAPI serves the document view (`/doc/{id}`) next
+The page holds no search logic: every search goes through `SearchService`
+(app/search_service.py) to `index.Searcher`, opened once at start and shared;
+`app/server.py` runs it. FastAPI serves the document view (`/doc/{id}`) next
 to the Gradio page, and Gradio exposes the search as the named API endpoint
 `search`, returning the same JSON as `advieszoeker search --json`.
 """
@@ -9,10 +10,8 @@ to the Gradio page, and Gradio exposes the search as the named API endpoint
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
@@ -21,18 +20,13 @@ from app.access_log import AccessLog
 from app.docview import document_router
 from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
-from app.memory import Trimmer, bound_gradio_analytics
+from app.memory import bound_gradio_analytics
 from app.page_shell import PageShell
 from app.render import (
-    CardExtras,
-    render_overview,
-    render_query_error,
-    render_response,
     render_welcome,
 )
-from app.state import MAX_K, FilterChoices, SearchState, clamp_k
-from index.results import Filters, Hit, QueryError, SearchResponse
-from ingest.document import Document, Passage
+from app.search_service import SearcherLike, SearchService
+from app.state import MAX_K, SearchState, clamp_k
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -111,140 +105,6 @@ element.addEventListener('click', async (event) => {
 
 # After each search: focus and announce the new result (app/static/app.js).
 AFTER_SEARCH_JS = "() => { if (window.advieszoeker) window.advieszoeker.afterSearch(); }"
-
-
-class SearcherLike(Protocol):
-    """The part of `index.Searcher` the app uses."""
-
-    def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "auto"
-    ) -> SearchResponse: ...
-    def documents(self) -> list[Document]: ...
-    def document(self, doc_id: str) -> Document | None: ...
-    def passages(self, source: str) -> list[Passage]: ...
-    def context(self, passage_id: str, radius: int = 1) -> list[Passage]: ...
-    def facets(self) -> dict[str, list]: ...
-    def cite(self, hit: Hit, sentence: str | None = None) -> str: ...
-
-
-class SearchService:
-    """The app's single door to the Searcher, plus what it shows that never changes.
-
-    The Searcher is shared by Gradio's worker threads and FastAPI's document
-    route; `index.Searcher` keeps everything it browses in memory and guards
-    its model with its own lock, so no lock is needed here.
-    """
-
-    def __init__(
-        self,
-        searcher: SearcherLike,
-        settings: Settings,
-        access: AccessLog | None = None,
-        inflight: InFlight | None = None,
-    ) -> None:
-        self.searcher = searcher
-        self.settings = settings
-        self.access = access or AccessLog()
-        self.inflight = inflight or InFlight()
-        # Freed heap pages go back to the system now and then (app/memory.py).
-        self.trimmer = Trimmer()
-        documents = searcher.documents()
-        self.choices = FilterChoices.from_corpus(documents, searcher.facets())
-        counts = {d.source: len(searcher.passages(d.source)) for d in documents}
-        self.overview_html = render_overview(documents, counts)
-        self.document_count = len(documents)
-        self.passage_count = sum(counts.values())
-
-    def document(self, doc_id: str) -> Document | None:
-        return self.searcher.document(doc_id)
-
-    def passages(self, source: str) -> list[Passage]:
-        return self.searcher.passages(source)
-
-    def extras(self, response: SearchResponse) -> dict[int, CardExtras]:
-        """Neighbouring passages and the ready-to-paste citation of every hit."""
-        out: dict[int, CardExtras] = {}
-        for hit in response.hits:
-            sentence = hit.highlights[0].text if hit.highlights else None
-            out[hit.rank] = CardExtras(
-                context=tuple(self.searcher.context(hit.passage.id, radius=1)),
-                quote_citation=self.searcher.cite(hit, sentence),
-            )
-        return out
-
-    def results_html(self, state: SearchState) -> str:
-        """Search and render; user errors become a short Dutch explanation, never a trace."""
-        started = time.perf_counter()
-        status, mode, results = 200, state.mode, 0
-        with self.inflight.track():
-            try:
-                response = self.searcher.search(
-                    state.query, k=state.k, filters=state.filters(self.choices), mode=state.mode
-                )
-                extras = self.extras(response)
-                mode, results = response.mode, len(response.hits)
-                seconds = time.perf_counter() - started
-                return render_response(
-                    response, extras, seconds, exact=state.exact, filtered=state.filtered
-                )
-            except QueryError as err:
-                status = 400
-                return render_query_error(str(err))
-            except Exception:
-                status = 500
-                log.exception("search failed for a query of %d characters", len(state.query))
-                return render_query_error(
-                    "Er ging iets mis bij het zoeken. Probeer het opnieuw of met een andere vraag."
-                )
-            finally:
-                self._log("page", mode, results, started, status, state.query)
-
-    def _log(
-        self, endpoint: str, mode: str, results: int, started: float, status: int, query: str
-    ) -> None:
-        self.trimmer.tick()
-        self.access.record(
-            endpoint=endpoint,
-            mode=mode,
-            results=results,
-            latency_s=time.perf_counter() - started,
-            status=status,
-            query=query,
-        )
-
-    def search_json(
-        self,
-        query: str,
-        k: int = 10,
-        documents: list[str] | None = None,
-        authors: list[str] | None = None,
-        kinds: list[str] | None = None,
-        years: list[int] | None = None,
-        mode: str = "auto",
-    ) -> dict[str, Any]:
-        """The API: same objects as `advieszoeker search --json`.
-
-        `documents` takes file names (e.g. "004_165c6d2ad255d495.txt") or
-        document ids; `mode` is auto, exact, hybrid, keyword or dense.
-        """
-        started = time.perf_counter()
-        status, results = 500, 0
-        with self.inflight.track():
-            try:
-                filters = Filters(
-                    sources=tuple(self.choices.source_of(d) or d for d in documents or ()),
-                    authors=tuple(authors or ()),
-                    kinds=tuple(kinds or ()),
-                    years=tuple(int(y) for y in years or ()),
-                )
-                response = self.searcher.search(query, k=max(1, int(k)), filters=filters, mode=mode)
-                status, mode, results = 200, response.mode, len(response.hits)
-                return response.to_json()
-            except (QueryError, ValueError, TypeError) as err:  # the message says what to try
-                status = 400
-                raise gr.Error(str(err)) from None
-            finally:
-                self._log("api", str(mode), results, started, status, str(query))
 
 
 def build_demo(service: SearchService) -> gr.Blocks:
@@ -481,102 +341,3 @@ def create_app(
         footer_links=["api"],
         ssr_mode=False,
     )
-
-
-def serve(
-    settings: Settings,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    announce: Callable[[str], None] = print,
-    log_queries: bool = False,
-    concurrency: int = SEARCH_CONCURRENCY,
-) -> None:
-    """Open the Searcher once and serve until SIGTERM or Ctrl+C.
-
-    A missing or stale index, a port in use, or another server on the same
-    data folder ends with one line that says what to do (click.ClickException),
-    never a traceback. The data folder stays locked while serving, so
-    `advieszoeker restore` cannot pull it away from under the server.
-    """
-    import click
-
-    from app.access_log import configure_access_log
-    from app.lifecycle import DataFolderBusy, DataLock
-    from app.memory import limit_allocator_arenas
-    from index.results import IndexNotReady
-    from index.search import Searcher
-
-    _check_port_free(host, port)
-    limit_allocator_arenas()
-    lock = DataLock(settings.data_dir)
-    try:
-        lock.acquire()
-    except DataFolderBusy as err:
-        raise click.ClickException(str(err)) from None
-    try:
-        announce(f"Loading the index from {settings.data_dir} ...")
-        try:
-            searcher = Searcher.open(settings)
-        except IndexNotReady as err:
-            raise click.ClickException(str(err)) from None
-        if concurrency > 1:
-            from index.batching import BatchingEmbedder
-
-            searcher.embedder = BatchingEmbedder(searcher.embedder)
-        configure_access_log()
-        inflight = InFlight()
-        app = create_app(
-            searcher,
-            settings,
-            access=AccessLog(log_queries=log_queries),
-            inflight=inflight,
-            concurrency=concurrency,
-        )
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            announce(f"Listening on {host}: anyone who can reach this machine can search.")
-        run_until_stopped(app, host, port, app.state.service_status, inflight)
-        searcher.close()
-    finally:
-        lock.release()
-
-
-def run_until_stopped(
-    app: FastAPI, host: str, port: int, status: ServiceStatus, inflight: InFlight
-) -> None:
-    """Serve until a stop signal; then finish the searches in flight (at most
-    DRAIN_SECONDS) and return. A second signal exits at once."""
-    import uvicorn
-
-    from app.lifecycle import GracefulServer
-
-    def on_stop() -> None:
-        status.stopping = True  # /healthz says 503: proxies send no more searches
-
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=int(DRAIN_SECONDS),
-    )
-    GracefulServer(config, on_stop=on_stop).run()
-    # uvicorn waited for open connections; a search whose client left still runs.
-    if not inflight.wait_idle(timeout_s=1.0):
-        log.warning("%d search(es) still running at exit", inflight.active)
-
-
-def _check_port_free(host: str, port: int) -> None:
-    import socket
-
-    import click
-
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        try:
-            s.bind((host, port))
-        except OSError as err:
-            raise click.ClickException(
-                f"Cannot listen on {host}:{port} ({err.strerror}). "
-                "Is the app already running? Choose another port with --port."
-            ) from None

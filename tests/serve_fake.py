@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fake_searcher import FakeSearcher
 
 from app.lifecycle import InFlight
-from app.web import create_app, run_until_stopped
+from app.server import run_until_stopped
+from app.web import create_app
 from index.results import Filters, SearchResponse
 from ingest.settings import Settings
 

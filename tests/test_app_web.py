@@ -19,8 +19,9 @@ from starlette.datastructures import QueryParams
 
 from app.cli import cli
 from app.page_shell import SHELL_SCRIPT, shell_page
+from app.search_service import SearchService
 from app.state import MAX_K, FilterChoices, SearchState
-from app.web import SearchService, create_app
+from app.web import create_app
 from ingest.settings import Settings
 
 

@@ -27,8 +27,9 @@ from index_fixtures import FakeEmbedder
 from app.access_log import ACCESS_LOGGER, AccessLog
 from app.health import IndexInfo, ServiceStatus
 from app.lifecycle import FORCED_EXIT_STATUS, DataFolderBusy, DataLock, holder
+from app.search_service import SearchService
 from app.state import SearchState
-from app.web import SearchService, create_app
+from app.web import create_app
 from index.batching import BatchingEmbedder
 from ingest.settings import Settings
 

@@ -1,0 +1,115 @@
+"""Running the web app: binding the port, serving, and stopping gracefully."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from app.access_log import AccessLog
+from app.health import ServiceStatus
+from app.lifecycle import InFlight
+from app.web import DRAIN_SECONDS, SEARCH_CONCURRENCY, create_app
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    announce: Callable[[str], None] = print,
+    log_queries: bool = False,
+    concurrency: int = SEARCH_CONCURRENCY,
+) -> None:
+    """Open the Searcher once and serve until SIGTERM or Ctrl+C.
+
+    A missing or stale index, a port in use, or another server on the same
+    data folder ends with one line that says what to do (click.ClickException),
+    never a traceback. The data folder stays locked while serving, so
+    `advieszoeker restore` cannot pull it away from under the server.
+    """
+    import click
+
+    from app.access_log import configure_access_log
+    from app.lifecycle import DataFolderBusy, DataLock
+    from app.memory import limit_allocator_arenas
+    from index.results import IndexNotReady
+    from index.search import Searcher
+
+    _check_port_free(host, port)
+    limit_allocator_arenas()
+    lock = DataLock(settings.data_dir)
+    try:
+        lock.acquire()
+    except DataFolderBusy as err:
+        raise click.ClickException(str(err)) from None
+    try:
+        announce(f"Loading the index from {settings.data_dir} ...")
+        try:
+            searcher = Searcher.open(settings)
+        except IndexNotReady as err:
+            raise click.ClickException(str(err)) from None
+        if concurrency > 1:
+            from index.batching import BatchingEmbedder
+
+            searcher.embedder = BatchingEmbedder(searcher.embedder)
+        configure_access_log()
+        inflight = InFlight()
+        app = create_app(
+            searcher,
+            settings,
+            access=AccessLog(log_queries=log_queries),
+            inflight=inflight,
+            concurrency=concurrency,
+        )
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            announce(f"Listening on {host}: anyone who can reach this machine can search.")
+        run_until_stopped(app, host, port, app.state.service_status, inflight)
+        searcher.close()
+    finally:
+        lock.release()
+
+
+def run_until_stopped(
+    app: FastAPI, host: str, port: int, status: ServiceStatus, inflight: InFlight
+) -> None:
+    """Serve until a stop signal; then finish the searches in flight (at most
+    DRAIN_SECONDS) and return. A second signal exits at once."""
+    import uvicorn
+
+    from app.lifecycle import GracefulServer
+
+    def on_stop() -> None:
+        status.stopping = True  # /healthz says 503: proxies send no more searches
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(DRAIN_SECONDS),
+    )
+    GracefulServer(config, on_stop=on_stop).run()
+    # uvicorn waited for open connections; a search whose client left still runs.
+    if not inflight.wait_idle(timeout_s=1.0):
+        log.warning("%d search(es) still running at exit", inflight.active)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    import click
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError as err:
+            raise click.ClickException(
+                f"Cannot listen on {host}:{port} ({err.strerror}). "
+                "Is the app already running? Choose another port with --port."
+            ) from None
