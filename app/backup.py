@@ -32,6 +32,7 @@ from pathlib import Path
 from app.lifecycle import DataFolderBusy, DataLock
 from index.build import index_settings
 from index.manifest import MANIFEST, POINTER, SNAPSHOT, Manifest, current_version
+from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
 from ingest.store import Store, StoreError
 
@@ -44,7 +45,7 @@ _SQLITE_SIDE = ("-wal", "-shm", "-journal")
 _ATTEMPTS = 3
 
 
-class BackupError(RuntimeError):
+class BackupError(AdvieszoekerError, RuntimeError):
     """A backup or restore cannot go ahead; the message says why and what to do."""
 
 

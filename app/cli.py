@@ -19,10 +19,21 @@ from pathlib import Path
 
 import click
 
+from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
 
 
-@click.group(help=__doc__)
+class AdvieszoekerGroup(click.Group):
+    """Turns every AdvieszoekerError into one line and exit status 1, in one place."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except AdvieszoekerError as err:
+            raise click.ClickException(str(err)) from None
+
+
+@click.group(cls=AdvieszoekerGroup, help=__doc__)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -69,17 +80,13 @@ def ingest_command(
     import json
 
     from ingest.pipeline import ingest_paths
-    from ingest.store import StoreError
 
-    try:
-        summary = ingest_paths(
-            settings,
-            list(paths) or None,
-            progress=not (no_progress or as_json),
-            keep_missing=keep_missing,
-        )
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    summary = ingest_paths(
+        settings,
+        list(paths) or None,
+        progress=not (no_progress or as_json),
+        keep_missing=keep_missing,
+    )
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -250,11 +257,11 @@ def backup_command(settings: Settings, dest: Path) -> None:
     backup, the published index version as it is, plus uploaded files. The
     model and the embedding cache are left out (they are rebuilt).
     """
-    from app.backup import BackupError, backup
+    from app.backup import backup
 
     try:
         summary = backup(settings, dest)
-    except (BackupError, OSError) as err:
+    except OSError as err:
         raise click.ClickException(_reason(err)) from None
     click.echo(
         f"Backup written to {summary.path}: {summary.documents} documents, "
@@ -273,19 +280,19 @@ def restore_command(settings: Settings, src: Path) -> None:
     checksums and index manifest first. What it replaces is moved aside to
     replaced-<time>/ in the data folder, not deleted.
     """
-    from app.backup import BackupError, restore
+    from app.backup import restore
 
     try:
         aside = restore(settings, src)
-    except (BackupError, OSError) as err:
+    except OSError as err:
         raise click.ClickException(_reason(err)) from None
     click.echo(f"Restored {src} into {settings.data_dir}.")
     if aside is not None:
         click.echo(f"The data it replaced is in {aside}; delete it once all is well.")
 
 
-def _reason(err: Exception) -> str:
-    if isinstance(err, OSError) and err.strerror:
+def _reason(err: OSError) -> str:
+    if err.strerror:
         return f"{err.strerror}: {err.filename}. Check the path and its permissions."
     return str(err)
 

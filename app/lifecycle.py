@@ -27,12 +27,14 @@ from types import FrameType
 
 import uvicorn
 
+from ingest.errors import AdvieszoekerError
+
 LOCK_FILE = "serve.lock"
 # Status of a second signal that cuts the stop short: 128 + SIGTERM, as a shell reports it.
 FORCED_EXIT_STATUS = 143
 
 
-class DataFolderBusy(RuntimeError):
+class DataFolderBusy(AdvieszoekerError, RuntimeError):
     """Another live process holds this data folder; the message says which."""
 
     def __init__(self, folder: Path, pid: int | None) -> None:

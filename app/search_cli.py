@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from index.results import Filters, Hit, IndexNotReady, QueryError, SearchResponse
+from index.results import Filters, Hit, QueryError, SearchResponse
 from ingest.settings import Settings
 
 MARK_OPEN, MARK_CLOSE = "»", "«"
@@ -23,18 +23,14 @@ MARK_OPEN, MARK_CLOSE = "»", "«"
 def _open_searcher(settings: Settings):  # -> index.Searcher
     from index.search import Searcher
 
-    try:
-        return Searcher.open(settings)
-    except IndexNotReady as exc:
-        raise click.ClickException(str(exc)) from exc
-    except RuntimeError as exc:  # ModelUnavailable and friends: already a user message
-        raise click.ClickException(str(exc)) from exc
+    return Searcher.open(settings)  # IndexNotReady, ModelUnavailable: cli.py says them
 
 
 def run_index(settings: Settings, paths: list[Path]) -> None:
     from index.build import build_index
     from ingest import ingest_paths
-    from ingest.store import Store, StoreError
+    from ingest.errors import AdvieszoekerError
+    from ingest.store import Store
 
     paths = paths or [settings.corpus_dir]
     missing = [str(p) for p in paths if not p.exists()]
@@ -56,8 +52,8 @@ def run_index(settings: Settings, paths: list[Path]) -> None:
                 )
             embedder = Embedder.load(settings)
             report = build_index(settings, store, embedder, progress=True)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    except AdvieszoekerError:
+        raise  # already a message; cli.py says it
     except (OSError, RuntimeError) as exc:
         raise click.ClickException(f"Indexing failed: {exc}") from exc
     click.echo(report.summary())

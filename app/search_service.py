@@ -11,9 +11,8 @@ import logging
 import time
 from typing import Any, Protocol
 
-import gradio as gr
-
 from app.access_log import AccessLog
+from app.errors import as_api_error
 from app.lifecycle import InFlight
 from app.memory import Trimmer
 from app.render import (
@@ -23,8 +22,9 @@ from app.render import (
     render_response,
 )
 from app.state import FilterChoices, SearchState
-from index.results import Filters, Hit, QueryError, SearchResponse
+from index.results import Filters, Hit, SearchResponse
 from ingest.document import Document, Passage
+from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class SearchService:
                 return render_response(
                     response, extras, seconds, exact=state.exact, filtered=state.filtered
                 )
-            except QueryError as err:
+            except AdvieszoekerError as err:
                 status = 400
                 return render_query_error(str(err))
             except Exception:
@@ -148,17 +148,12 @@ class SearchService:
         status, results = 500, 0
         with self.inflight.track():
             try:
-                filters = Filters(
-                    sources=tuple(self.choices.source_of(d) or d for d in documents or ()),
-                    authors=tuple(authors or ()),
-                    kinds=tuple(kinds or ()),
-                    years=tuple(int(y) for y in years or ()),
-                )
+                filters = self.choices.api_filters(documents, authors, kinds, years)
                 response = self.searcher.search(query, k=max(1, int(k)), filters=filters, mode=mode)
                 status, mode, results = 200, response.mode, len(response.hits)
                 return response.to_json()
-            except (QueryError, ValueError, TypeError) as err:  # the message says what to try
+            except AdvieszoekerError as err:
                 status = 400
-                raise gr.Error(str(err)) from None
+                raise as_api_error(err) from None
             finally:
                 self._log("api", str(mode), results, started, status, str(query))

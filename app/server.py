@@ -31,27 +31,19 @@ def serve(
     never a traceback. The data folder stays locked while serving, so
     `advieszoeker restore` cannot pull it away from under the server.
     """
-    import click
 
     from app.access_log import configure_access_log
-    from app.lifecycle import DataFolderBusy, DataLock
+    from app.lifecycle import DataLock
     from app.memory import limit_allocator_arenas
-    from index.results import IndexNotReady
     from index.search import Searcher
 
     _check_port_free(host, port)
     limit_allocator_arenas()
     lock = DataLock(settings.data_dir)
-    try:
-        lock.acquire()
-    except DataFolderBusy as err:
-        raise click.ClickException(str(err)) from None
+    lock.acquire()  # DataFolderBusy is a message cli.py shows
     try:
         announce(f"Loading the index from {settings.data_dir} ...")
-        try:
-            searcher = Searcher.open(settings)
-        except IndexNotReady as err:
-            raise click.ClickException(str(err)) from None
+        searcher = Searcher.open(settings)  # IndexNotReady: a message cli.py shows
         if concurrency > 1:
             from index.batching import BatchingEmbedder
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from index.results import Filters
+from index.results import Filters, QueryError
 from ingest.document import Document
 
 MAX_K = 50
@@ -50,6 +50,57 @@ class FilterChoices:
 
     def source_of(self, doc_id: str) -> str | None:
         return dict(self.source_by_doc_id).get(doc_id)
+
+    def api_filters(
+        self,
+        documents: Sequence[str] | None = None,
+        authors: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None,
+        years: Sequence[int | str] | None = None,
+    ) -> Filters:
+        """Filters from API values, or a QueryError in Dutch that names the valid values.
+
+        `documents` takes file names or document ids. An unknown value is an
+        error rather than an empty answer: a caller who typed a year wrong
+        should learn that, not conclude the corpus is silent.
+        """
+        by_id = dict(self.source_by_doc_id)
+        known_sources = set(by_id.values())
+        sources = []
+        for doc in documents or ():
+            source = by_id.get(doc, doc)
+            if source not in known_sources:
+                raise QueryError(
+                    f"Onbekend document {doc!r}. Geldige waarden: "
+                    f"{_listing(sorted(known_sources))} (of hun document-id)."
+                )
+            sources.append(source)
+        for label, given, valid in (
+            ("auteur", authors, self.authors),
+            ("soort", kinds, self.kinds),
+        ):
+            for value in given or ():
+                if value not in valid:
+                    raise QueryError(
+                        f"Onbekende {label} {value!r}. Geldige waarden: {_listing(valid)}."
+                    )
+        year_values = []
+        for year in years or ():
+            if str(year).strip() not in self.years:
+                raise QueryError(
+                    f"Ongeldig jaar {year!r}: geef een jaartal uit {_listing(self.years)}."
+                )
+            year_values.append(int(str(year).strip()))
+        return Filters(
+            sources=tuple(sources),
+            authors=tuple(authors or ()),
+            kinds=tuple(kinds or ()),
+            years=tuple(year_values),
+        )
+
+
+def _listing(values: Sequence[str]) -> str:
+    return ", ".join(values) if values else "(geen)"
 
 
 @dataclass(frozen=True)

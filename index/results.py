@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.document import Document, Location, Passage
+from ingest.errors import AdvieszoekerError
 
 
-class QueryError(ValueError):
+class QueryError(AdvieszoekerError, ValueError):
     """The query cannot be searched; the message tells the user what to try."""
 
 
-class IndexNotReady(RuntimeError):
+class IndexNotReady(AdvieszoekerError, RuntimeError):
     """No usable index; the message says how to build or rebuild it."""
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.clean import CleanedDocument
+from ingest.errors import AdvieszoekerError
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class Metadata:
     url: str | None = None
 
 
-class MetadataError(ValueError):
+class MetadataError(AdvieszoekerError, ValueError):
     """The metadata file cannot be read; the message says where and what to fix."""
 
 

@@ -26,6 +26,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+from ingest.errors import AdvieszoekerError
+
 TESSERACT = "tesseract"
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-nld (or run `make ocr`)"
 # Tesseract takes 5-25 s for a dense A4 page at 300 dpi on this machine; a page
@@ -44,7 +46,7 @@ NOISE_CONF = 50.0
 MAX_PIXELS = 40_000_000
 
 
-class OcrError(Exception):
+class OcrError(AdvieszoekerError):
     """OCR could not read a page; `str()` says why and what to do."""
 
 

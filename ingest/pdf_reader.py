@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.document import DocumentHints
+from ingest.errors import AdvieszoekerError
 from ingest.first_page import document_hints
 from ingest.layout import Layout, TextLine, Word, page_lines, table_rows
 from ingest.lines import SourceLine
@@ -38,7 +39,7 @@ class PdfRead:
     hints: DocumentHints
 
 
-class PdfError(Exception):
+class PdfError(AdvieszoekerError):
     """The PDF cannot be read; `str()` says why and what to do."""
 
 

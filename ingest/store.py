@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.document import METADATA_FIELDS, Document, Passage
+from ingest.errors import AdvieszoekerError
 
 SCHEMA_VERSION = 2
 
@@ -48,7 +49,7 @@ CREATE INDEX IF NOT EXISTS passages_by_source ON passages(source, ordinal);
 """
 
 
-class StoreError(RuntimeError):
+class StoreError(AdvieszoekerError, RuntimeError):
     """The database cannot be used as it is; the message says what to do."""
 
 

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from click.testing import CliRunner
 from fake_searcher import FakeSearcher, running_app
@@ -217,3 +218,16 @@ def test_shell_page_rewrites_only_the_first_lang_and_head() -> None:
     shelled = shell_page(html)
     assert shelled.startswith(f'<html lang="nl"><head>{SHELL_SCRIPT}<title>')
     assert '<p lang="en">Hi</p>' in shelled  # marked-up English stays English
+
+
+def test_api_filter_values_that_do_not_exist_are_named_in_dutch(
+    service: SearchService, searcher: FakeSearcher
+) -> None:
+    with pytest.raises(gr.Error, match=r"Ongeldig jaar 'twintig'.*2021"):
+        service.search_json("schooluitval", years=["twintig"])
+    with pytest.raises(gr.Error, match=r"Onbekend document 'geen.txt'.*uitval\.txt"):
+        service.search_json("schooluitval", documents=["geen.txt"])
+    with pytest.raises(gr.Error, match=r"Onbekende auteur 'NASA'.*SERV"):
+        service.search_json("schooluitval", authors=["NASA"])
+    answer = service.search_json("schooluitval", documents=["uitval.txt"], years=["2021"])
+    assert answer["results"] and {hit["source"] for hit in answer["results"]} == {"uitval.txt"}

@@ -170,3 +170,14 @@ def test_eval_prints_the_metrics_table(data_dir, tmp_path) -> None:
         assert word in result.output
     result = run(data_dir, "eval", "--questions", str(questions), "--methods", "fuzzy")
     assert result.exit_code == 1 and "choose from" in result.output
+
+
+def test_every_user_error_ends_as_one_line_without_a_traceback(tmp_path: Path) -> None:
+    """An AdvieszoekerError from any command is turned into a message by the CLI group."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "advieszoeker.db").write_bytes(b"this is not a SQLite database" * 50)
+    (tmp_path / "advies.txt").write_text("De SERV vraagt meer werkplekleren.\n", encoding="utf-8")
+    result = run(tmp_path / "data", "ingest", "--no-progress", str(tmp_path / "advies.txt"))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and result.output.startswith("Error: ")
+    assert len(result.output.strip().splitlines()) == 1
