@@ -47,8 +47,10 @@ def running_app(
     timeout_s: float = 300,
     log_path: Path | None = None,
     serve_args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Yield (base URL, server pid) of `advieszoeker serve [serve_args]` on 127.0.0.1.
+    """Yield (base URL, server pid) of `advieszoeker serve [serve_args]` on 127.0.0.1,
+    with `env` added to its environment.
 
     The server's output goes to a file, not a pipe: a pipe nobody reads fills
     up and stalls a long-running server.
@@ -61,7 +63,7 @@ def running_app(
         proc = subprocess.Popen(
             cli("--data-dir", str(data_dir), "serve", "--port", str(port), *serve_args),
             cwd=ROOT,
-            env=cli_env(),
+            env={**cli_env(), **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

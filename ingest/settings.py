@@ -41,6 +41,9 @@ class Settings:
     # "bf16" (autocast, fast on CPUs with AVX-512 BF16) or "fp32".
     embed_precision: str = "bf16"
     torch_threads: int = 0  # 0: torch's default
+    # Queries are embedded with ONNX Runtime ("onnx": the same vectors, about a
+    # third of the CPU; falls back to PyTorch by itself) or with "torch".
+    query_runtime: str = "onnx"
 
     # Dense index: "flat" (exact) until the corpus passes the threshold, then HNSW.
     # Exact search costs ~20 ms per 100k passages on 2 cores (BENCHMARKS.md).

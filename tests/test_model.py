@@ -383,3 +383,53 @@ def test_built_model_is_reused_and_loads_by_path(
     cos = _cosines(by_path.encode_queries(QUERIES[:2]), embedder.encode_queries(QUERIES[:2]))
     assert cos.min() >= 0.99999
     assert by_path.fingerprint != embedder.fingerprint  # a different model source
+
+
+@pytest.mark.e2e
+def test_queries_go_through_onnx_with_the_vectors_torch_gives(
+    embedder: Embedder, fp32: Embedder
+) -> None:
+    """The served query path (ONNX Runtime) must give the vectors the index was
+    built against, for short and for windowed queries alike."""
+    assert embedder.query_encoder is not None and fp32.query_encoder is None
+    texts = [*QUERIES, "lang " * 700]  # the last one is embedded in windows
+    cos = _cosines(embedder.encode_queries(texts), fp32.encode_queries(texts))
+    assert cos.min() >= 0.99999, cos
+
+
+@pytest.mark.e2e
+def test_onnx_queries_are_safe_from_many_threads(embedder: Embedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = embedder.encode_queries(QUERIES)
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: embedder.encode_queries([q])[0], QUERIES * 4))
+    np.testing.assert_allclose(np.array(together), np.tile(alone, (4, 1)), atol=1e-5)
+
+
+@pytest.mark.e2e
+def test_torch_query_runtime_can_be_chosen(model_settings: Settings) -> None:
+    torch_only = Embedder.load(model_settings.with_(query_runtime="torch"), progress=False)
+    assert torch_only.query_encoder is None
+    with pytest.raises(ModelUnavailable, match="ADVIESZOEKER_QUERY_RUNTIME"):
+        Embedder.load(model_settings.with_(query_runtime="gpu"), progress=False)
+
+
+def test_models_other_than_mean_pooling_stay_on_torch(tmp_path: Path) -> None:
+    """A model whose pooling the exported graph does not copy (here CLS) is
+    never exported: its queries keep PyTorch's vectors."""
+    from index.onnx_queries import OnnxQueryEncoder
+
+    class Transformer:
+        pass
+
+    class Pooling:
+        def get_config_dict(self) -> dict[str, object]:
+            return {"embedding_dimension": 8, "pooling_mode": "cls", "include_prompt": True}
+
+    class Normalize:
+        pass
+
+    cls_model = [Transformer(), Pooling(), Normalize()]
+    assert OnnxQueryEncoder.prepare(cls_model, tmp_path, "fp") is None  # type: ignore[arg-type]
+    assert not (tmp_path / "onnx").exists()

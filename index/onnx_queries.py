@@ -1,0 +1,206 @@
+"""Query embeddings through ONNX Runtime: the same vectors for a third of the CPU.
+
+A served search embeds one short query. PyTorch's eager mode spends most of
+the ~20-30 ms that takes on this machine dispatching the transformer's
+operations one by one; ONNX Runtime runs the same graph, fused, in about
+11 ms (bench: `python -m bench --only load`, bench/EXPERIMENTS.md). That is
+the larger part of a search's CPU, so it sets how many searches two cores
+answer per second.
+
+The graph is exported once per model into the models folder and checked
+against PyTorch on probe queries before it is used: the vectors must agree
+(cosine >= 0.99999), so an index built with PyTorch is searched with ONNX
+Runtime without re-embedding anything and the model's fingerprint stays the
+same. Only the standard sentence-transformers pipeline (a transformer, mean
+pooling, normalisation) is exported; any other model, an export that fails,
+or a graph that disagrees falls back to PyTorch with a log line. The runtime
+is an optimisation, never a requirement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+# Bump when the exported graph changes, so old exports are not reused.
+EXPORT_VERSION = 2
+MIN_COSINE = 0.99999
+_PROBES = (
+    "Wat vraagt de SERV over duaal leren?",
+    "hoeveel jongeren verlaten de school zonder diploma",
+    "Ik ben leerkracht in het beroepsonderwijs en zoek advies over stages bij kleine bedrijven.",
+)
+
+
+class OnnxQueryEncoder:
+    """Embeds prompt-prefixed texts with an exported graph; thread-safe.
+
+    The tokenizer is a private copy with fixed padding and truncation, so
+    concurrent calls never change shared tokenizer state (transformers'
+    own tokenizer switches them per call).
+    """
+
+    def __init__(self, session: Any, tokenizer: Any, word_vectors: np.ndarray) -> None:
+        self.session = session
+        self.tokenizer = tokenizer
+        self.word_vectors = word_vectors
+
+    @classmethod
+    def prepare(
+        cls, model: SentenceTransformer, models_dir: Path, fingerprint: str, threads: int = 0
+    ) -> OnnxQueryEncoder | None:
+        """The encoder for `model`, exporting its graph on first use; None if
+        the model cannot take this path (the caller then uses PyTorch)."""
+        try:
+            import onnxruntime
+        except ImportError:
+            logger.info("onnxruntime is not installed; queries are embedded with PyTorch")
+            return None
+        if not _is_standard_mean_pooling(model):
+            logger.info("the model is not transformer + mean pooling; queries use PyTorch")
+            return None
+        key = hashlib.sha256(f"{fingerprint}|{EXPORT_VERSION}".encode()).hexdigest()[:16]
+        path = models_dir / "onnx" / f"queries-{key}.onnx"
+        try:
+            if not path.is_file():
+                _export(model, path)
+            options = onnxruntime.SessionOptions()
+            if threads > 0:
+                options.intra_op_num_threads = threads
+            options.log_severity_level = 3
+            session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+            encoder = cls(session, _private_tokenizer(model), _word_vectors(model))
+            agreement = encoder.agreement(model)
+        except Exception as exc:  # an optimisation: any failure means PyTorch
+            logger.warning("ONNX query path unavailable (%s); queries use PyTorch", exc)
+            return None
+        if agreement < MIN_COSINE:
+            logger.warning(
+                "ONNX query vectors differ from PyTorch's (cosine %.6f); queries use PyTorch",
+                agreement,
+            )
+            return None
+        return encoder
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised embeddings (n, dimension) of texts that already carry their prompt."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        inputs = {"inputs_embeds": self.word_vectors[ids], "attention_mask": mask}
+        (vectors,) = self.session.run(None, inputs)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def agreement(self, model: SentenceTransformer) -> float:
+        """The lowest cosine between this graph's and PyTorch's vectors on the probes."""
+        import torch
+
+        prompt = model.prompts.get("query", "")
+        texts = [prompt + p for p in _PROBES]
+        with torch.inference_mode():
+            reference = model.encode(
+                texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+            )
+        ours = self.encode(texts)
+        ours /= np.maximum(np.linalg.norm(ours, axis=1, keepdims=True), 1e-12)
+        return float(np.min(np.sum(ours * reference, axis=1)))
+
+
+def _is_standard_mean_pooling(model: SentenceTransformer) -> bool:
+    names = [type(m).__name__ for m in model]
+    if names not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
+        return False
+    pooling = model[1]
+    config = pooling.get_config_dict() if hasattr(pooling, "get_config_dict") else {}
+    if "pooling_mode" in config:  # sentence-transformers 6
+        return config["pooling_mode"] == "mean" and config.get("include_prompt", True)
+    modes = {k for k, v in config.items() if k.startswith("pooling_mode_") and v}
+    return modes == {"pooling_mode_mean_tokens"} and config.get("include_prompt", True)
+
+
+def _word_vectors(model: SentenceTransformer) -> np.ndarray:
+    """The model's token embedding table as a view of PyTorch's own tensor: no copy."""
+    return model[0].auto_model.get_input_embeddings().weight.detach().numpy()
+
+
+def _export(model: SentenceTransformer, path: Path) -> None:
+    """Write the transformer + mean pooling + normalisation graph, atomically.
+
+    The graph starts after the token embedding lookup: that table holds most
+    of a multilingual model's weights (250,000 tokens × 384 for e5-small,
+    370 MB), and `encode` looks rows up in PyTorch's copy instead of keeping a
+    second one in ONNX Runtime. Positions are then counted from the first
+    token, which for right-padded batches gives every real token the position
+    it gets from its ids; padding is masked out of attention and pooling.
+    """
+    import torch
+
+    transformer = model[0].auto_model.eval()
+
+    class QueryGraph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(
+            self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
+        ) -> torch.Tensor:
+            tokens = self.transformer(
+                inputs_embeds=inputs_embeds, attention_mask=attention_mask
+            ).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(tokens.dtype)
+            pooled = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    sample = model.tokenizer(["query: voorbeeld"], return_tensors="pt")
+    sample_embeds = transformer.get_input_embeddings()(sample["input_ids"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    logger.info("Exporting the query graph to %s (once)", path)
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            QueryGraph(),
+            (sample_embeds, sample["attention_mask"]),
+            str(partial),
+            input_names=["inputs_embeds", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "inputs_embeds": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+            # The TorchScript exporter: it needs no extra packages and handles
+            # this encoder; the dynamo exporter would add onnxscript.
+            dynamo=False,
+        )
+    partial.replace(path)
+
+
+def _private_tokenizer(model: SentenceTransformer) -> Any:
+    """A copy of the model's fast tokenizer that pads and truncates as
+    sentence-transformers does (longest in batch, the model's window)."""
+    from tokenizers import Tokenizer
+
+    backend = model.tokenizer.backend_tokenizer
+    private = Tokenizer.from_str(backend.to_str())
+    private.enable_truncation(max_length=int(model.max_seq_length))
+    private.enable_padding(
+        pad_id=int(model.tokenizer.pad_token_id), pad_token=str(model.tokenizer.pad_token)
+    )
+    return private
