@@ -141,6 +141,31 @@ def search_command(settings: Settings, query: str | None, k: int | None, as_json
     run_search(settings, query, k or settings.default_k, filters, mode, as_json)
 
 
+@cli.command("check-quote")
+@click.argument("quote", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per quote, one a line.")
+@click.option("--doc", "docs", multiple=True, metavar="FILE", help="Only this document.")
+@click.option("--author", "authors", multiple=True, help="Only documents by this author.")
+@click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
+@click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
+@click.pass_obj
+def check_quote_command(settings: Settings, quote: str | None, as_json: bool,
+                        docs: tuple[str, ...], authors: tuple[str, ...], kinds: tuple[str, ...],
+                        years: tuple[int, ...]) -> None:  # fmt: skip
+    """Find where QUOTE comes from and say exactly how it differs from the source.
+
+    Verdicts: exact, shortened (words left out, the rest verbatim), altered
+    (words changed or added) or not_found. Case, accents, quotation marks, line
+    breaks and PDF hyphenation do not count. Without QUOTE, reads one quote per
+    line from standard input.
+    """
+    from app.commands.quote_check import run_check_quote
+    from index.results import Filters
+
+    filters = Filters(sources=docs, authors=authors, kinds=kinds, years=years)
+    run_check_quote(settings, quote, filters, as_json)
+
+
 @cli.command("eval")
 @click.option(
     "--questions",

@@ -22,6 +22,7 @@ from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
 from app.memory import bound_gradio_analytics
 from app.page_shell import PageShell
+from app.quote_page import quote_check_page
 from app.render import (
     render_welcome,
 )
@@ -115,6 +116,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
     with gr.Blocks(
         title="Advieszoeker — zoek en citeer SERV-adviezen", analytics_enabled=False
     ) as demo:
+        gr.Navbar(main_page_name="Zoeken", elem_id="az-nav")
         gr.HTML(
             "<header class='az-header'><h1>Advieszoeker</h1>"
             "<p>Zoek en citeer in de adviezen en studies van de SERV over onderwijs en werk. "
@@ -259,6 +261,9 @@ def build_demo(service: SearchService) -> gr.Blocks:
             ),
             concurrency_id="search",
         )
+    # The tools next to the search, each a page of its own module.
+    with demo.route("Citaat controleren", "citaat"):
+        quote_check_page(service)
     return demo
 
 
@@ -336,7 +341,7 @@ def create_app(
         demo,
         path="",
         theme=_theme(),
-        css=(STATIC / "app.css").read_text(encoding="utf-8"),
+        css="\n".join((STATIC / f).read_text(encoding="utf-8") for f in ("app.css", "tools.css")),
         head=f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>",
         footer_links=["api"],
         ssr_mode=False,

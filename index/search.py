@@ -30,9 +30,10 @@ from index.citation import cite, cite_quote
 from index.dense import DenseIndex
 from index.exact import ExactQuotes
 from index.filters import FilterResolver
-from index.keyword import BM25Index
+from index.keyword import BM25Index, dutch_stopwords
 from index.manifest import REBUILD, SNAPSHOT, Manifest, read_manifest
 from index.query import clean_query
+from index.quote_check import QuoteCheck, QuoteChecker
 from index.quotes import parse_query
 from index.ranking import HybridRanker, Ranking, prose_words
 from index.results import (
@@ -93,6 +94,11 @@ class Searcher:
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
         self._lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.quote_checker = QuoteChecker(
+            [self._documents[s] for s in self._sources],
+            {s: self.passages(s) for s in self._sources},
+            dutch_stopwords(),
+        )
 
     # Opening
 
@@ -267,6 +273,28 @@ class Searcher:
         chosen = self.answers.for_ranked(row, passage.text, query, qvec)
         marked = highlights(passage.text, chosen)
         return Hit(rank, score, passage, document, marked, cite(document, passage)), chosen
+
+    # Tools on top of the search
+
+    def check_quote(self, quote: str, filters: Filters | None = None) -> QuoteCheck:
+        """Where a quote comes from and how it differs from the source (quote_check.py).
+
+        The hybrid ranking's best passages are tried as candidate places too,
+        next to the checker's own word votes."""
+        text, _ = clean_query(quote, self.settings.max_query_chars)
+        filters, _ = self.filters.resolve(filters)
+        mask = self.filters.mask(filters)
+        ranked, _ = self.ranker.rank(text, "hybrid", 3, mask, self.query_vector)
+        hints = [
+            (p.source, p.char_start, p.char_end)
+            for p in (self._passages[row] for row, _ in ranked[:3])
+        ]
+        allowed = (
+            None
+            if filters is None or filters.empty
+            else {s for s in self._sources if filters.admits(self._documents[s])}
+        )
+        return self.quote_checker.check(text, hints=hints, allowed=allowed)
 
     # Browsing
 

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from index.keyword import dutch_stopwords
+from index.quote_check import QuoteCheck, QuoteChecker
 from index.results import (
     AnswerSentence,
     Filters,
@@ -119,6 +121,7 @@ class FakeSearcher:
         self._documents, self._passages = _build()
         self.max_query_chars = max_query_chars
         self.calls: list[tuple[str, int, Filters | None, str]] = []
+        self._checker = QuoteChecker(self._documents, self._passages, dutch_stopwords())
 
     def search(
         self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "auto"
@@ -201,6 +204,13 @@ class FakeSearcher:
             "kinds": sorted({d.kind for d in docs if d.kind}),
             "years": sorted({d.year for d in docs if d.year is not None}),
         }
+
+    def check_quote(self, quote: str, filters: Filters | None = None) -> QuoteCheck:
+        """The real quote checker over the fake corpus (it needs no model)."""
+        allowed = None
+        if filters is not None and not filters.empty:
+            allowed = {d.source for d in self._documents if filters.admits(d)}
+        return self._checker.check(quote, allowed=allowed)
 
     def cite(self, hit: Hit, sentence: str | None = None) -> str:
         d, p = hit.document, hit.passage

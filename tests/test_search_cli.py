@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -181,3 +182,25 @@ def test_every_user_error_ends_as_one_line_without_a_traceback(tmp_path: Path) -
     assert result.exit_code == 1
     assert "Traceback" not in result.output and result.output.startswith("Error: ")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_check_quote_json_one_object_per_stdin_line(data_dir) -> None:
+    quotes = (
+        "elke geïnvesteerde euro in praktijkgericht onderwijs komt dubbel terug\n"
+        "De regering moet de belastingen op vliegtuigtickets verhogen voor iedereen.\n"
+    )
+    result = run(data_dir, "check-quote", "--json", input=quotes)
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.strip().splitlines())
+    assert first["verdict"] == "altered" and first["source"] == "000_advies.txt"
+    assert first["changes"] == [{"op": "replace", "quote": "dubbel", "source": "meervoudig"}]
+    assert "p. 13" in first["citation"]
+    assert second["verdict"] == "not_found" and second["source"] is None
+
+
+def test_check_quote_text_says_the_verdict_in_dutch(data_dir) -> None:
+    result = run(data_dir, "check-quote", "De SERV vraagt dat leerlingen … tijdig worden begeleid")
+    assert result.exit_code == 0, result.output
+    assert "Ingekort" in result.output
+    assert "Weggelaten: “in het beroepsonderwijs”" in result.output
+    assert "Weggelaten: “en grondig”" in result.output

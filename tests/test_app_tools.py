@@ -1,0 +1,85 @@
+"""The tools next to the search in the web app, without a browser, on `FakeSearcher`.
+
+Quote check, recommendations, "Meer hierover" and export: their pages, their
+API endpoints (called with gradio_client) and their messages for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import gradio as gr
+import pytest
+from fake_searcher import FakeSearcher, running_app
+from fastapi.testclient import TestClient
+from gradio_client import Client
+
+from app.errors import api_endpoint
+from app.page_shell import SHELL_SCRIPT
+from app.quote_page import MAX_QUOTES, QuoteCheckService
+from app.search_service import SearchService
+from app.web import create_app
+from ingest.settings import Settings
+
+QUOTE = "De SERV vraagt meer werkplekken voor duaal leren."
+
+
+@pytest.fixture(scope="module")
+def searcher() -> FakeSearcher:
+    return FakeSearcher()
+
+
+@pytest.fixture(scope="module")
+def service(searcher: FakeSearcher) -> SearchService:
+    return SearchService(searcher, Settings())
+
+
+@pytest.fixture(scope="module")
+def client(searcher: FakeSearcher) -> Iterator[TestClient]:
+    with TestClient(create_app(searcher, Settings())) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def api(searcher: FakeSearcher) -> Iterator[Client]:
+    with running_app(create_app(searcher, Settings())) as url:
+        yield Client(url + "/", verbose=False)
+
+
+@pytest.mark.parametrize("path", ["/citaat", "/aanbevelingen"])
+def test_tool_pages_are_served_in_dutch(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200
+    assert 'lang="nl"' in r.text and SHELL_SCRIPT in r.text
+
+
+def test_check_quote_page_renders_verdicts_and_escapes(service: SearchService) -> None:
+    checks = QuoteCheckService(service)
+    html = checks.check_html(
+        "De SERV vraagt meer werkplekken voor het duaal leren.\n"
+        "Sectoren en bedrijven moeten leerplaatsen aanbieden.\n"
+        "<script>alert(1)</script> staat nergens in de documenten hoor\n"
+    )
+    assert html.count("class='az-card az-check'") == 3
+    assert "data-verdict='altered'" in html and "Toegevoegd: “het”" in html
+    assert "data-verdict='shortened'" in html and "Weggelaten: “voldoende”" in html
+    assert "data-verdict='not_found'" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "Plak een citaat" in checks.check_html("   ")
+
+
+def test_check_quote_api_returns_the_cli_objects(api: Client, searcher: FakeSearcher) -> None:
+    (result,) = api.predict(QUOTE, api_name="/check_quote")
+    assert result == searcher.check_quote(QUOTE).to_json()
+    assert result["verdict"] == "exact" and result["source"] == "duaal.txt"
+    assert result["source_text"] == QUOTE
+    with pytest.raises(Exception, match="leeg"):
+        api.predict("", api_name="/check_quote")
+    with pytest.raises(Exception, match="Ongeldig jaar"):
+        api.predict(QUOTE, None, None, None, ["twintig"], api_name="/check_quote")
+
+
+def test_too_many_quotes_is_a_dutch_message(service: SearchService) -> None:
+    endpoint = api_endpoint(QuoteCheckService(service).check_json)
+    with pytest.raises(gr.Error, match=f"hoogstens {MAX_QUOTES}"):
+        endpoint("\n".join(["een citaat"] * (MAX_QUOTES + 1)))
