@@ -19,9 +19,7 @@ JSON_KEYS = {
 @pytest.fixture(scope="module")
 def checker() -> QuoteChecker:
     pairs = make_documents(CORPUS)
-    return QuoteChecker(
-        [d for d, _ in pairs], {d.source: ps for d, ps in pairs}, dutch_stopwords()
-    )
+    return QuoteChecker([d for d, _ in pairs], {d.source: ps for d, ps in pairs}, dutch_stopwords())
 
 
 def ops(result) -> list[tuple[str, str, str]]:
@@ -97,9 +95,7 @@ def test_a_quote_over_two_passages_is_checked_against_the_document(
         "werkdruk bij leraren",
     ],
 )
-def test_nothing_close_enough_is_not_found_never_forced(
-    checker: QuoteChecker, quote: str
-) -> None:
+def test_nothing_close_enough_is_not_found_never_forced(checker: QuoteChecker, quote: str) -> None:
     result = checker.check(quote)
     assert result.verdict == "not_found"
     data = result.to_json()
