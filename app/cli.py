@@ -166,6 +166,29 @@ def check_quote_command(settings: Settings, quote: str | None, as_json: bool,
     run_check_quote(settings, quote, filters, as_json)
 
 
+@cli.command("asks")
+@click.option("--query", "-q", default="", help="Only the asks about this (search words).")
+@click.option("--document", "docs", multiple=True, metavar="FILE", help="Only this document.")
+@click.option("--author", "authors", multiple=True, help="Only documents by this author.")
+@click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
+@click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the asks.")
+@click.pass_obj
+def asks_command(settings: Settings, query: str, docs: tuple[str, ...],
+                 authors: tuple[str, ...], kinds: tuple[str, ...], years: tuple[int, ...],
+                 as_json: bool) -> None:  # fmt: skip
+    """List what the SERV asks: the recommendations of each document, verbatim.
+
+    Imperatives ("Zet in op …"), "De SERV vraagt / pleit voor / beveelt aan …",
+    what must happen, and the items of sections of recommendations, each with
+    its document, section, page or lines and citation. --document takes a file
+    name or a document id.
+    """
+    from app.commands.asks import run_asks
+
+    run_asks(settings, query, docs, authors, kinds, years, as_json)
+
+
 @cli.command("eval")
 @click.option(
     "--questions",

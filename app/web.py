@@ -17,6 +17,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.access_log import AccessLog
+from app.asks_page import asks_page
 from app.docview import document_router
 from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
@@ -264,6 +265,8 @@ def build_demo(service: SearchService) -> gr.Blocks:
     # The tools next to the search, each a page of its own module.
     with demo.route("Citaat controleren", "citaat"):
         quote_check_page(service)
+    with demo.route("Aanbevelingen", "aanbevelingen"):
+        asks_page(service)
     return demo
 
 

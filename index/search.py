@@ -25,6 +25,7 @@ from zipfile import BadZipFile
 import numpy as np
 
 from index.answers import AnswerMaker, ScoredSentence, highlights
+from index.asks import Ask, AskIndex
 from index.build import ROWS_FILE, EmbedderLike, index_settings
 from index.citation import cite, cite_quote
 from index.dense import DenseIndex
@@ -99,6 +100,7 @@ class Searcher:
             {s: self.passages(s) for s in self._sources},
             dutch_stopwords(),
         )
+        self._asks: AskIndex | None = None  # extracted on first use
 
     # Opening
 
@@ -295,6 +297,21 @@ class Searcher:
             else {s for s in self._sources if filters.admits(self._documents[s])}
         )
         return self.quote_checker.check(text, hints=hints, allowed=allowed)
+
+    def asks(self, query: str = "", filters: Filters | None = None) -> list[Ask]:
+        """The recommendations of the documents the filters admit (index/asks.py); with a
+        query, those about it, best first."""
+        if query.strip():
+            query, _ = clean_query(query, self.settings.max_query_chars)
+        filters, _ = self.filters.resolve(filters)
+        with self._lock:
+            if self._asks is None:
+                self._asks = AskIndex(
+                    self.documents(),
+                    {s: self.passages(s) for s in self._sources},
+                    self.keyword.analyzer.terms,
+                )
+        return self._asks.find(query, filters)
 
     # Browsing
 

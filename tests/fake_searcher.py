@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from index.asks import Ask, AskIndex
 from index.keyword import dutch_stopwords
 from index.quote_check import QuoteCheck, QuoteChecker
 from index.results import (
@@ -122,6 +123,9 @@ class FakeSearcher:
         self.max_query_chars = max_query_chars
         self.calls: list[tuple[str, int, Filters | None, str]] = []
         self._checker = QuoteChecker(self._documents, self._passages, dutch_stopwords())
+        self._asks = AskIndex(
+            self._documents, self._passages, lambda t: [w.lower() for w in _WORD.findall(t)]
+        )
 
     def search(
         self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "auto"
@@ -211,6 +215,10 @@ class FakeSearcher:
         if filters is not None and not filters.empty:
             allowed = {d.source for d in self._documents if filters.admits(d)}
         return self._checker.check(quote, allowed=allowed)
+
+    def asks(self, query: str = "", filters: Filters | None = None) -> list[Ask]:
+        """The real asks extractor over the fake corpus, searched by plain words."""
+        return self._asks.find(query, filters)
 
     def cite(self, hit: Hit, sentence: str | None = None) -> str:
         d, p = hit.document, hit.passage

@@ -14,6 +14,7 @@ from fake_searcher import FakeSearcher, running_app
 from fastapi.testclient import TestClient
 from gradio_client import Client
 
+from app.asks_page import AsksService
 from app.errors import api_endpoint
 from app.page_shell import SHELL_SCRIPT
 from app.quote_page import MAX_QUOTES, QuoteCheckService
@@ -83,3 +84,24 @@ def test_too_many_quotes_is_a_dutch_message(service: SearchService) -> None:
     endpoint = api_endpoint(QuoteCheckService(service).check_json)
     with pytest.raises(gr.Error, match=f"hoogstens {MAX_QUOTES}"):
         endpoint("\n".join(["een citaat"] * (MAX_QUOTES + 1)))
+
+
+def test_asks_api_returns_the_cli_objects_and_filters(api: Client, searcher: FakeSearcher) -> None:
+    result = api.predict("", api_name="/asks")
+    assert result == [a.to_json() for a in searcher.asks()]
+    assert "De SERV vraagt meer werkplekken voor duaal leren." in {a["text"] for a in result}
+    only = api.predict("", ["uitval.txt"], api_name="/asks")
+    assert only and {a["source"] for a in only} == {"uitval.txt"}
+    with pytest.raises(Exception, match="Onbekend document"):
+        api.predict("", ["geen.txt"], api_name="/asks")
+
+
+def test_asks_page_lists_per_document_and_escapes(service: SearchService) -> None:
+    asks = AsksService(service)
+    html = asks.asks_html("", None, None, None, None)
+    assert html.count("<section class='az-card az-asks-doc'") == 2
+    assert "De SERV vraagt meer werkplekken voor duaal leren." in html
+    assert "<script>" not in html
+    found = asks.asks_html("werkplekken", None, None, None, None)
+    assert "data-count='1'" in found
+    assert "Geen aanbevelingen gevonden" in asks.asks_html("vliegtuig", None, None, None, None)

@@ -204,3 +204,31 @@ def test_check_quote_text_says_the_verdict_in_dutch(data_dir) -> None:
     assert "Ingekort" in result.output
     assert "Weggelaten: “in het beroepsonderwijs”" in result.output
     assert "Weggelaten: “en grondig”" in result.output
+
+
+def test_asks_json_lists_the_recommendations_with_their_place(data_dir) -> None:
+    result = run(data_dir, "asks", "--json")
+    assert result.exit_code == 0, result.output
+    asks = json.loads(result.output)
+    assert all(
+        set(a) >= {"text", "source", "title", "section", "page", "lines", "citation"} for a in asks
+    )
+    texts = {a["text"]: a for a in asks}
+    ask = texts["De raad vraagt een meerjarig financieringskader voor de scholen."]
+    assert ask["source"] == "000_advies.txt" and ask["page"] == 13
+    assert ask["section"] == "3 Sterk starten › 3.3 Financiering"
+    # A statement of fact is not an ask.
+    assert not any(t.startswith("Stress en werkdruk") for t in texts)
+
+
+def test_asks_query_and_document_filters(data_dir) -> None:
+    result = run(data_dir, "asks", "--json", "-q", "financieringskader")
+    assert [a["text"] for a in json.loads(result.output)] == [
+        "De raad vraagt een meerjarig financieringskader voor de scholen."
+    ]
+    result = run(data_dir, "asks", "--document", "002_brief.txt")
+    assert result.exit_code == 0, result.output
+    assert "Briefadvies over de lerarentekorten" in result.output
+    assert "Zij-instromers uit de bedrijfswereld moeten sneller" in result.output
+    bad = run(data_dir, "asks", "--document", "geen.txt")
+    assert bad.exit_code == 1 and "Onbekend document 'geen.txt'" in bad.output
