@@ -189,6 +189,25 @@ def asks_command(settings: Settings, query: str, docs: tuple[str, ...],
     run_asks(settings, query, docs, authors, kinds, years, as_json)
 
 
+@cli.command("similar")
+@click.argument("passage_id")
+@click.option(
+    "-k", "--top", "k", type=click.IntRange(1, 20), default=5, show_default=True,
+    help="At most this many documents.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the passages.")
+@click.pass_obj
+def similar_command(settings: Settings, passage_id: str, k: int, as_json: bool) -> None:
+    """Passages of OTHER documents making the same point as PASSAGE_ID, ordered by year.
+
+    PASSAGE_ID is the `passage_id` of a search result (`search --json`); ids
+    stay the same across re-indexing while the passage's text is unchanged.
+    """
+    from app.commands.similar import run_similar
+
+    run_similar(settings, passage_id, k, as_json)
+
+
 @cli.command("eval")
 @click.option(
     "--questions",

@@ -28,6 +28,7 @@ from app.render import (
     render_welcome,
 )
 from app.search_service import SearcherLike, SearchService
+from app.similar_view import similar_api
 from app.state import MAX_K, SearchState, clamp_k
 from ingest.settings import Settings
 
@@ -262,6 +263,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
             ),
             concurrency_id="search",
         )
+        similar_api(service)
     # The tools next to the search, each a page of its own module.
     with demo.route("Citaat controleren", "citaat"):
         quote_check_page(service)

@@ -46,6 +46,7 @@ from index.results import (
     SearchResponse,
 )
 from index.sentences import SentenceVectors
+from index.similar import Related, eligible_rows, related_passages
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 from ingest.store import Store, StoreError
@@ -101,6 +102,9 @@ class Searcher:
             dutch_stopwords(),
         )
         self._asks: AskIndex | None = None  # extracted on first use
+        # "Meer hierover": rows worth showing, and each row's document number.
+        self._similar_rows: np.ndarray | None = None
+        self._source_ids = np.zeros(0, dtype=np.int32)
 
     # Opening
 
@@ -312,6 +316,35 @@ class Searcher:
                     self.keyword.analyzer.terms,
                 )
         return self._asks.find(query, filters)
+
+    def similar(self, passage_id: str, k: int = 5, min_score: float | None = None) -> list[Related]:
+        """Passages of other documents making the same point, by year (index/similar.py);
+        `min_score` overrides the settings' similarity floor."""
+        row = self._row_of.get(passage_id)
+        if row is None:
+            raise QueryError(
+                f"Onbekende passage {passage_id!r}: neem de passage-id uit een zoekresultaat."
+            )
+        with self._lock:
+            if self._similar_rows is None:
+                self._similar_rows = eligible_rows(self._passages, self.ranker.dense_eligible)
+                number = {s: i for i, s in enumerate(self._sources)}
+                self._source_ids = np.array(
+                    [number[p.source] for p in self._passages], dtype=np.int32
+                )
+        allowed = self._similar_rows & (self._source_ids != self._source_ids[row])
+        vectors = self.ranker.passage_vectors
+        vector = vectors[row] if vectors is not None else self.dense.index.reconstruct(row)
+        return related_passages(
+            row,
+            self._passages,
+            self._documents,
+            vector,
+            self.dense.search,
+            allowed,
+            k=k,
+            min_score=self.settings.similar_min_score if min_score is None else min_score,
+        )
 
     # Browsing
 

@@ -28,6 +28,7 @@ from index.results import (
     QueryError,
     SearchResponse,
 )
+from index.similar import Related
 from ingest.document import Document, Passage, content_hash, passage_id
 
 TEXTS = {
@@ -219,6 +220,25 @@ class FakeSearcher:
     def asks(self, query: str = "", filters: Filters | None = None) -> list[Ask]:
         """The real asks extractor over the fake corpus, searched by plain words."""
         return self._asks.find(query, filters)
+
+    def similar(self, passage_id: str, k: int = 5) -> list[Related]:
+        """Passages of other documents sharing most words with this one, oldest first."""
+        target = next((p for ps in self._passages.values() for p in ps if p.id == passage_id), None)
+        if target is None:
+            raise QueryError(f"Onbekende passage {passage_id!r}.")
+        words = {w.lower() for w in _WORD.findall(target.text)}
+        by_source = {d.source: d for d in self._documents}
+        best: dict[str, Related] = {}
+        for source, ps in self._passages.items():
+            if source == target.source:
+                continue
+            for p in ps:
+                other = {w.lower() for w in _WORD.findall(p.text)}
+                score = len(words & other) / len(words | other)
+                if score > 0.05 and score > getattr(best.get(source), "score", 0):
+                    best[source] = Related(p, by_source[source], score)
+        chosen = sorted(best.values(), key=lambda r: -r.score)[:k]
+        return sorted(chosen, key=lambda r: (r.document.year or 0, -r.score))
 
     def cite(self, hit: Hit, sentence: str | None = None) -> str:
         d, p = hit.document, hit.passage

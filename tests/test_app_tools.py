@@ -19,6 +19,7 @@ from app.errors import api_endpoint
 from app.page_shell import SHELL_SCRIPT
 from app.quote_page import MAX_QUOTES, QuoteCheckService
 from app.search_service import SearchService
+from app.state import SearchState
 from app.web import create_app
 from ingest.settings import Settings
 
@@ -105,3 +106,21 @@ def test_asks_page_lists_per_document_and_escapes(service: SearchService) -> Non
     found = asks.asks_html("werkplekken", None, None, None, None)
     assert "data-count='1'" in found
     assert "Geen aanbevelingen gevonden" in asks.asks_html("vliegtuig", None, None, None, None)
+
+
+def test_result_cards_show_meer_hierover_from_other_documents(service: SearchService) -> None:
+    html = service.results_html(SearchState(query="werkplekken duaal leren", k=1))
+    card = html[html.index("<article") :]
+    assert "<details class='az-more'" in card and "Meer hierover" in card
+    more = card[card.index("<details class='az-more'") :]
+    assert "Advies over schooluitval" in more or "Studie &lt;script&gt;" in more
+    assert "<script>" not in html
+
+
+def test_similar_api_returns_the_cli_objects(api: Client, searcher: FakeSearcher) -> None:
+    passage = searcher.passages("duaal.txt")[1]
+    result = api.predict(passage.id, 5, api_name="/similar")
+    assert result == [r.to_json() for r in searcher.similar(passage.id)]
+    assert result and all(r["source"] != "duaal.txt" for r in result)
+    with pytest.raises(Exception, match="Onbekende passage"):
+        api.predict("nope", 5, api_name="/similar")

@@ -232,3 +232,16 @@ def test_asks_query_and_document_filters(data_dir) -> None:
     assert "Zij-instromers uit de bedrijfswereld moeten sneller" in result.output
     bad = run(data_dir, "asks", "--document", "geen.txt")
     assert bad.exit_code == 1 and "Onbekend document 'geen.txt'" in bad.output
+
+
+def test_similar_takes_a_passage_id_from_search_json(data_dir) -> None:
+    searched = run(data_dir, "search", "lerarentekort zij-instromers", "--json", "-k", "1")
+    (hit,) = json.loads(searched.output)["results"]
+    result = run(data_dir, "similar", hit["passage_id"], "--json")
+    assert result.exit_code == 0, result.output
+    related = json.loads(result.output)
+    assert all(r["source"] != hit["source"] for r in related)
+    text = run(data_dir, "similar", hit["passage_id"])
+    assert text.exit_code == 0 and text.output.startswith("Meer hierover: ")
+    bad = run(data_dir, "similar", "0000")
+    assert bad.exit_code == 1 and "Onbekende passage '0000'" in bad.output
