@@ -112,6 +112,15 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
     help="Number of results [default: 10].",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one a line.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv", "ris"]),
+    default="text",
+    show_default=True,
+    help="csv: one row per hit (spreadsheets); ris: one record per cited document "
+    "(Zotero, EndNote); json: as --json.",
+)
 @click.option("--doc", "docs", multiple=True, metavar="FILE", help="Only this document.")
 @click.option("--author", "authors", multiple=True, help="Only documents by this author.")
 @click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
@@ -125,8 +134,8 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
 )
 @click.pass_obj
 def search_command(settings: Settings, query: str | None, k: int | None, as_json: bool,
-                   docs: tuple[str, ...], authors: tuple[str, ...], kinds: tuple[str, ...],
-                   years: tuple[int, ...], mode: str) -> None:  # fmt: skip
+                   fmt: str, docs: tuple[str, ...], authors: tuple[str, ...],
+                   kinds: tuple[str, ...], years: tuple[int, ...], mode: str) -> None:  # fmt: skip
     """Search the indexed documents for QUERY.
 
     Without QUERY, reads one question per line from standard input and answers
@@ -138,7 +147,7 @@ def search_command(settings: Settings, query: str | None, k: int | None, as_json
     from index.results import Filters
 
     filters = Filters(sources=docs, authors=authors, kinds=kinds, years=years)
-    run_search(settings, query, k or settings.default_k, filters, mode, as_json)
+    run_search(settings, query, k or settings.default_k, filters, mode, as_json, fmt)
 
 
 @cli.command("check-quote")

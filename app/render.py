@@ -265,9 +265,11 @@ def render_response(
     *,
     exact: bool = False,
     filtered: bool = False,
+    export: str = "",
 ) -> str:
-    """The whole result area for one search, headed by its summary."""
-    notices = render_notices(response.notices)
+    """The whole result area for one search, headed by its summary (and, when given,
+    the export links under it)."""
+    notices = render_notices(response.notices) + export
     summary = render_summary(response, seconds)
     if not response.hits:
         return (

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from app.access_log import AccessLog
 from app.errors import as_api_error
+from app.export import render_export_links
 from app.lifecycle import InFlight
 from app.memory import Trimmer
 from app.render import (
@@ -111,7 +112,12 @@ class SearchService:
                 mode, results = response.mode, len(response.hits)
                 seconds = time.perf_counter() - started
                 return render_response(
-                    response, extras, seconds, exact=state.exact, filtered=state.filtered
+                    response,
+                    extras,
+                    seconds,
+                    exact=state.exact,
+                    filtered=state.filtered,
+                    export=render_export_links(state) if response.hits else "",
                 )
             except AdvieszoekerError as err:
                 status = 400

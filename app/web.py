@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from app.access_log import AccessLog
 from app.asks_page import asks_page
 from app.docview import document_router
+from app.export_route import export_router
 from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
 from app.memory import bound_gradio_analytics
@@ -335,6 +336,7 @@ def create_app(
     app.state.service_status = status
     app.include_router(health_router(status))
     app.include_router(document_router(service.document, service.passages))
+    app.include_router(export_router(service))
     demo = build_demo(service)
     demo.queue(default_concurrency_limit=max(1, concurrency))
     bound_gradio_analytics(demo._queue)

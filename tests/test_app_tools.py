@@ -124,3 +124,36 @@ def test_similar_api_returns_the_cli_objects(api: Client, searcher: FakeSearcher
     assert result and all(r["source"] != "duaal.txt" for r in result)
     with pytest.raises(Exception, match="Onbekende passage"):
         api.predict("nope", 5, api_name="/similar")
+
+
+def test_results_offer_export_links_carrying_the_search(service: SearchService) -> None:
+    html = service.results_html(SearchState(query="duaal leren", k=3, authors=("SERV",)))
+    export = html[html.index("<p class='az-export'>") :]
+    assert "Exporteer deze resultaten" in export
+    for fmt in ("csv", "ris", "txt"):
+        assert f"href='export?q=duaal+leren&amp;k=3&amp;author=SERV&amp;format={fmt}'" in export
+
+
+def test_export_route_serves_files_that_parse(client: TestClient, searcher: FakeSearcher) -> None:
+    import csv
+    import io
+
+    import rispy
+
+    params = {"q": "duaal leren", "k": "3"}
+    r = client.get("/export", params={**params, "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-disposition"].startswith('attachment; filename="advieszoeker-')
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    hits = searcher.search("duaal leren", k=3).hits
+    assert [row["title"] for row in rows] == [h.document.title for h in hits]
+    ris = client.get("/export", params={**params, "format": "ris"})
+    records = rispy.loads(ris.content.decode("utf-8"))
+    assert len(records) == len({h.document.source for h in hits})
+    assert all(rec["notes"] for rec in records)
+    text = client.get("/export", params={**params, "format": "txt"}).text
+    assert text.startswith("Vraag: duaal leren") and f"[1] {hits[0].citation}" in text
+    bad = client.get("/export", params={**params, "format": "pdf"})
+    assert bad.status_code == 400 and "Onbekend formaat" in bad.text
+    empty = client.get("/export", params={"q": " ", "format": "csv"})
+    assert empty.status_code == 400 and "lege vraag" in empty.text

@@ -245,3 +245,51 @@ def test_similar_takes_a_passage_id_from_search_json(data_dir) -> None:
     assert text.exit_code == 0 and text.output.startswith("Meer hierover: ")
     bad = run(data_dir, "similar", "0000")
     assert bad.exit_code == 1 and "Onbekende passage '0000'" in bad.output
+
+
+def test_search_csv_export_opens_as_one_row_per_hit(data_dir) -> None:
+    import csv
+    import io
+
+    question = "Hoe hoog is de werkdruk bij leraren?"
+    result = run(data_dir, "search", question, "--format", "csv", "-k", "3")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeff")  # so spreadsheets read UTF-8
+    rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+    hits = json.loads(run(data_dir, "search", question, "--json", "-k", "3").output)["results"]
+    assert [int(r["rank"]) for r in rows] == [1, 2, 3]
+    assert set(rows[0]) >= {
+        "rank", "title", "author", "year", "section", "page", "lines", "citation", "text",
+    }  # fmt: skip
+    for row, hit in zip(rows, hits, strict=True):
+        assert row["query"] == question and row["citation"] == hit["citation"]
+        assert row["text"] == " ".join(hit["text"].split()) and row["title"] == hit["title"]
+
+
+def test_search_ris_export_is_one_record_per_cited_document(data_dir) -> None:
+    import re
+
+    import rispy
+
+    result = run(data_dir, "search", "leerlingen scholen", "--format", "ris", "-k", "5")
+    assert result.exit_code == 0, result.output
+    # Strictly "XX  - value" lines, records ending in "ER  - ".
+    lines = [line for line in result.output.split("\n") if line]
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9]  - .*", line) for line in lines), lines
+    records = rispy.loads(result.output)
+    hits = json.loads(run(data_dir, "search", "leerlingen scholen", "--json", "-k", "5").output)
+    sources = list(dict.fromkeys(h["source"] for h in hits["results"]))
+    assert len(records) == len(sources) == sum(line == "ER  - " for line in lines)
+    by_title = {r["title"]: r for r in records}
+    advies = by_title["Ambitieus beleid voor excellent praktijkgericht onderwijs"]
+    assert advies["type_of_reference"] == "RPRT" and advies["year"] == "2025"
+    assert advies["authors"] == ["SERV"]
+    quoted = [h for h in hits["results"] if h["source"] == "000_advies.txt"]
+    assert len(advies["notes"]) == len(quoted)
+    assert all(n.startswith("“") for n in advies["notes"])
+
+
+def test_search_format_json_is_exactly_json(data_dir) -> None:
+    a = run(data_dir, "search", "werkdruk", "--json")
+    b = run(data_dir, "search", "werkdruk", "--format", "json")
+    assert a.output == b.output and json.loads(a.output)["results"]

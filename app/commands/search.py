@@ -69,8 +69,18 @@ def _ingest_line(summary) -> str:  # ingest.pipeline.IngestSummary
 
 
 def run_search(
-    settings: Settings, query: str | None, k: int, filters: Filters, mode: str, as_json: bool
+    settings: Settings,
+    query: str | None,
+    k: int,
+    filters: Filters,
+    mode: str,
+    as_json: bool,
+    fmt: str = "text",
 ) -> None:
+    """Search each query; print text or JSON lines as they come, or at the end one CSV
+    or RIS file for all of them (`fmt`; --json is "json")."""
+    fmt = "json" if as_json else fmt
+    files: list[SearchResponse] = []
     queries = read_lines(
         query,
         'Give a question, e.g. advieszoeker search "Wat vraagt de SERV over duaal leren?", '
@@ -95,10 +105,16 @@ def run_search(
             continue
         for notice in response.notices:
             click.echo(f"Note: {notice}", err=True)
-        if as_json:
+        if fmt == "json":
             click.echo(json.dumps(response.to_json(), ensure_ascii=False))
-        else:
+        elif fmt == "text":
             click.echo(render(response))
+        else:
+            files.append(response)
+    if fmt in ("csv", "ris"):
+        from app.export import to_csv, to_ris
+
+        click.echo((to_csv if fmt == "csv" else to_ris)(files), nl=False)
     if failed:
         if len(queries) == 1:
             sys.exit(1)
