@@ -28,11 +28,11 @@ def render_ask(ask: Ask) -> str:
     kind = " az-ask-heading" if ask.rule == "heading" else ""
     return (
         f"<li class='az-ask{kind}' data-rule='{escape(ask.rule)}'>"
-        f"<p class='az-ask-text'>{escape(' '.join(ask.text.split()))}</p>"
-        f"<p class='az-where'>{_place(ask)} · <a class='az-doclink' href='{escape(link)}' "
+        f"<div class='az-ask-text'>{escape(' '.join(ask.text.split()))}</div>"
+        f"<div class='az-where'>{_place(ask)} · <a class='az-doclink' href='{escape(link)}' "
         "target='_blank' rel='noopener'>in het document<span class='az-sr'> (opent in een "
-        "nieuw tabblad)</span></a></p>"
-        f"<p class='az-ask-cite'>{escape(ask.citation)}</p></li>"
+        "nieuw tabblad)</span></a></div>"
+        f"<div class='az-ask-cite'>{escape(ask.citation)}</div></li>"
     )
 
 
