@@ -6,19 +6,15 @@ same filters as the search, listed per document.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import gradio as gr
 
 from app.asks_view import render_asks
 from app.errors import api_endpoint
-from app.render import render_query_error
 from app.search_service import SearchService
 from app.state import SearchState
-from ingest.errors import AdvieszoekerError
-
-log = logging.getLogger(__name__)
+from app.tool_page import input_row, page_header, rendered
 
 
 class AsksService:
@@ -56,38 +52,33 @@ class AsksService:
             years=tuple(str(y) for y in years or ()),
         )
         with self.service.inflight.track():
-            try:
-                asks = self.service.searcher.asks(
-                    state.query, filters=state.filters(self.service.choices)
-                )
-                return render_asks(asks, state.query)
-            except AdvieszoekerError as err:
-                return render_query_error(str(err))
-            except Exception:
-                log.exception("listing asks failed")
-                return render_query_error("Er ging iets mis. Probeer het opnieuw.")
+            return rendered(
+                lambda: render_asks(
+                    self.service.searcher.asks(
+                        state.query, filters=state.filters(self.service.choices)
+                    ),
+                    state.query,
+                ),
+                "het zoeken in de aanbevelingen",
+            )
 
 
 def asks_page(service: SearchService) -> None:
     """Build the page's components inside the current Blocks route."""
     asks = AsksService(service)
     choices = service.choices
-    gr.Navbar(main_page_name="Zoeken")
-    gr.HTML(
-        "<header class='az-header'><h1>Wat vraagt de SERV?</h1>"
-        "<p>De aanbevelingen uit elk document, letterlijk en met hun plaats: wat de SERV "
-        "vraagt, voorstelt of aanbeveelt.</p></header>",
-        js_on_load=None,
+    page_header(
+        "Wat vraagt de SERV?",
+        "De aanbevelingen uit elk document, letterlijk en met hun plaats: wat de SERV vraagt, "
+        "voorstelt of aanbeveelt.",
     )
-    with gr.Row(elem_classes="az-searchrow"):
-        query = gr.Textbox(
-            label="Zoek in de aanbevelingen",
-            placeholder="Bijvoorbeeld: werkplekleren",
-            lines=1,
-            scale=6,
-            elem_id="az-asks-query",
-        )
-        button = gr.Button("Toon", variant="primary", scale=1, min_width=120, elem_id="az-asks-go")
+    query, button = input_row(
+        "Zoek in de aanbevelingen",
+        "Bijvoorbeeld: werkplekleren",
+        "az-asks-query",
+        "Toon",
+        "az-asks-go",
+    )
     with gr.Accordion("Filters: document, auteur, soort, jaar", open=False):
         with gr.Row():
             docs = gr.Dropdown(

@@ -7,19 +7,15 @@ that differ. Both go through `Searcher.check_quote` (index/quote_check.py).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import gradio as gr
 
 from app.errors import api_endpoint
 from app.quote_view import render_checks, render_welcome
-from app.render import render_query_error
 from app.search_service import SearchService
+from app.tool_page import input_row, page_header, rendered
 from index.results import QueryError
-from ingest.errors import AdvieszoekerError
-
-log = logging.getLogger(__name__)
 
 # Quotes checked per request: a pasted article, not a whole corpus.
 MAX_QUOTES = 50
@@ -62,41 +58,30 @@ class QuoteCheckService:
 
     def check_html(self, quote: str) -> str:
         with self.service.inflight.track():
-            try:
-                quotes = split_quotes(quote)
-                results = [self.service.searcher.check_quote(q) for q in quotes]
-                return render_checks(results)
-            except AdvieszoekerError as err:
-                return render_query_error(str(err))
-            except Exception:
-                log.exception("quote check failed for %d characters", len(quote or ""))
-                return render_query_error(
-                    "Er ging iets mis bij het controleren. Probeer het opnieuw."
-                )
+            return rendered(
+                lambda: render_checks(
+                    [self.service.searcher.check_quote(q) for q in split_quotes(quote)]
+                ),
+                "het controleren",
+            )
 
 
 def quote_check_page(service: SearchService) -> None:
     """Build the page's components inside the current Blocks route."""
     checks = QuoteCheckService(service)
-    gr.Navbar(main_page_name="Zoeken")
-    gr.HTML(
-        "<header class='az-header'><h1>Citaat controleren</h1>"
-        "<p>Komt een citaat echt uit een SERV-document, en staat het er zo? Advieszoeker "
-        "zoekt de bron en zegt woord voor woord wat er anders is.</p></header>",
-        js_on_load=None,
+    page_header(
+        "Citaat controleren",
+        "Komt een citaat echt uit een SERV-document, en staat het er zo? Advieszoeker zoekt "
+        "de bron en zegt woord voor woord wat er anders is.",
     )
-    with gr.Row(elem_classes="az-searchrow"):
-        quote = gr.Textbox(
-            label="Citaat (één per regel)",
-            placeholder="Bijvoorbeeld: elke geïnvesteerde euro verdient zich meermaals terug",
-            lines=3,
-            max_lines=12,
-            scale=6,
-            elem_id="az-quote",
-        )
-        button = gr.Button(
-            "Controleer", variant="primary", scale=1, min_width=120, elem_id="az-check"
-        )
+    quote, button = input_row(
+        "Citaat (één per regel)",
+        "Bijvoorbeeld: elke geïnvesteerde euro verdient zich meermaals terug",
+        "az-quote",
+        "Controleer",
+        "az-check",
+        lines=3,
+    )
     results = gr.HTML(render_welcome(), elem_id="az-quote-results", padding=False)
     button.click(
         checks.check_html,

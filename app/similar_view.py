@@ -42,8 +42,9 @@ def render_related(rank: int, related: Sequence[Related]) -> str:
             f"<span class='az-tag az-year'>{escape(year)}</span> "
             f"<a href='{escape(link)}' target='_blank' rel='noopener'>{escape(r.document.title)}"
             "<span class='az-sr'> (opent in een nieuw tabblad)</span></a>"
-            f"<div class='az-where'>{escape(where)}</div>"
-            f"<blockquote class='az-text'>{escape(_excerpt(r.passage.text))}</blockquote></li>"
+            # Not the card's own classes (az-where, blockquote): those name the hit itself.
+            f"<div class='az-more-where'>{escape(where)}</div>"
+            f"<div class='az-more-text'>{escape(_excerpt(r.passage.text))}</div></li>"
         )
     noun = "passage" if len(related) == 1 else "passages"
     return (
