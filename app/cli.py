@@ -22,6 +22,8 @@ import click
 from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
 
+# Click declarations only: what each command does is in app/commands/.
+
 
 class AdvieszoekerGroup(click.Group):
     """Turns every AdvieszoekerError into one line and exit status 1, in one place."""
@@ -77,31 +79,9 @@ def ingest_command(
     are removed (unless --keep-missing). Exit status is non-zero only if
     nothing usable was ingested.
     """
-    import json
+    from app.commands.ingest import run_ingest
 
-    from ingest.pipeline import ingest_paths
-
-    summary = ingest_paths(
-        settings,
-        list(paths) or None,
-        progress=not (no_progress or as_json),
-        keep_missing=keep_missing,
-    )
-    if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        for source, reason in summary.skipped:
-            click.echo(f"skipped {source}: {reason}", err=True)
-        for source, note in summary.notes:
-            click.echo(f"note {source}: {note}", err=True)
-        click.echo(
-            f"{len(summary.added)} added, {len(summary.updated)} updated, "
-            f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed, "
-            f"{len(summary.skipped)} skipped; {summary.documents} documents, "
-            f"{summary.passages} passages in {settings.db_path}"
-        )
-    if not summary.ok:
-        raise SystemExit(1)
+    run_ingest(settings, list(paths), as_json, keep_missing, no_progress)
 
 
 # --- index, search, eval (the search stage) ---------------------------------
@@ -116,7 +96,7 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
     Unchanged files are skipped and unchanged passages are not embedded again,
     so running it after editing one document is quick.
     """
-    from app.search_cli import run_index
+    from app.commands.search import run_index
 
     run_index(settings, list(paths))
 
@@ -132,6 +112,15 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
     help="Number of results [default: 10].",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one a line.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv", "ris"]),
+    default="text",
+    show_default=True,
+    help="csv: one row per hit (spreadsheets); ris: one record per cited document "
+    "(Zotero, EndNote); json: as --json.",
+)
 @click.option("--doc", "docs", multiple=True, metavar="FILE", help="Only this document.")
 @click.option("--author", "authors", multiple=True, help="Only documents by this author.")
 @click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
@@ -145,8 +134,8 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
 )
 @click.pass_obj
 def search_command(settings: Settings, query: str | None, k: int | None, as_json: bool,
-                   docs: tuple[str, ...], authors: tuple[str, ...], kinds: tuple[str, ...],
-                   years: tuple[int, ...], mode: str) -> None:  # fmt: skip
+                   fmt: str, docs: tuple[str, ...], authors: tuple[str, ...],
+                   kinds: tuple[str, ...], years: tuple[int, ...], mode: str) -> None:  # fmt: skip
     """Search the indexed documents for QUERY.
 
     Without QUERY, reads one question per line from standard input and answers
@@ -154,11 +143,78 @@ def search_command(settings: Settings, query: str | None, k: int | None, as_json
     advieszoeker search '"elke geïnvesteerde euro"'. Queries longer than the
     maximum (1000 characters) are cut off with a notice on stderr.
     """
-    from app.search_cli import run_search
+    from app.commands.search import run_search
     from index.results import Filters
 
     filters = Filters(sources=docs, authors=authors, kinds=kinds, years=years)
-    run_search(settings, query, k or settings.default_k, filters, mode, as_json)
+    run_search(settings, query, k or settings.default_k, filters, mode, as_json, fmt)
+
+
+@cli.command("check-quote")
+@click.argument("quote", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per quote, one a line.")
+@click.option("--doc", "docs", multiple=True, metavar="FILE", help="Only this document.")
+@click.option("--author", "authors", multiple=True, help="Only documents by this author.")
+@click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
+@click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
+@click.pass_obj
+def check_quote_command(settings: Settings, quote: str | None, as_json: bool,
+                        docs: tuple[str, ...], authors: tuple[str, ...], kinds: tuple[str, ...],
+                        years: tuple[int, ...]) -> None:  # fmt: skip
+    """Find where QUOTE comes from and say exactly how it differs from the source.
+
+    Verdicts: exact, shortened (words left out, the rest verbatim), altered
+    (words changed or added) or not_found. Case, accents, quotation marks, line
+    breaks and PDF hyphenation do not count. Without QUOTE, reads one quote per
+    line from standard input.
+    """
+    from app.commands.quote_check import run_check_quote
+    from index.results import Filters
+
+    filters = Filters(sources=docs, authors=authors, kinds=kinds, years=years)
+    run_check_quote(settings, quote, filters, as_json)
+
+
+@cli.command("asks")
+@click.option("--query", "-q", default="", help="Only the asks about this (search words).")
+@click.option("--document", "docs", multiple=True, metavar="FILE", help="Only this document.")
+@click.option("--author", "authors", multiple=True, help="Only documents by this author.")
+@click.option("--kind", "kinds", multiple=True, help="Only this kind (advies, studie, ...).")
+@click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the asks.")
+@click.pass_obj
+def asks_command(settings: Settings, query: str, docs: tuple[str, ...],
+                 authors: tuple[str, ...], kinds: tuple[str, ...], years: tuple[int, ...],
+                 as_json: bool) -> None:  # fmt: skip
+    """List what the SERV asks: the recommendations of each document, verbatim.
+
+    Imperatives ("Zet in op …"), "De SERV vraagt / pleit voor / beveelt aan …",
+    what must happen, and the items of sections of recommendations, each with
+    its document, section, page or lines and citation. --document takes a file
+    name or a document id.
+    """
+    from app.commands.asks import run_asks
+
+    run_asks(settings, query, docs, authors, kinds, years, as_json)
+
+
+@cli.command("similar")
+@click.argument("passage_id")
+@click.option(
+    "-k", "--top", "k", type=click.IntRange(1, 20), default=5, show_default=True,
+    help="At most this many documents.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the passages.")
+@click.pass_obj
+def similar_command(settings: Settings, passage_id: str, k: int, as_json: bool) -> None:
+    """Passages of OTHER documents making the same point as PASSAGE_ID, ordered by year.
+
+    PASSAGE_ID is the `passage_id` of a search result (`search --json`); ids
+    stay the same across re-indexing while the passage's text is unchanged.
+    """
+    from app.commands.similar import run_similar
+
+    run_similar(settings, passage_id, k, as_json)
 
 
 @cli.command("eval")
@@ -183,7 +239,7 @@ def search_command(settings: Settings, query: str | None, k: int | None, as_json
 def eval_command(settings: Settings, questions_path: Path, split: str, methods: str,
                  as_json: bool) -> None:  # fmt: skip
     """Print hit@1/5/10 and MRR@10 per method, question type and split."""
-    from app.search_cli import run_eval
+    from app.commands.search import run_eval
 
     run_eval(settings, questions_path, split, [m.strip() for m in methods.split(",")], as_json)
 
@@ -257,17 +313,9 @@ def backup_command(settings: Settings, dest: Path) -> None:
     backup, the published index version as it is, plus uploaded files. The
     model and the embedding cache are left out (they are rebuilt).
     """
-    from app.backup import backup
+    from app.commands.backup import run_backup
 
-    try:
-        summary = backup(settings, dest)
-    except OSError as err:
-        raise click.ClickException(_reason(err)) from None
-    click.echo(
-        f"Backup written to {summary.path}: {summary.documents} documents, "
-        f"{summary.passages} passages, index {summary.index_version or '(none)'}, "
-        f"{summary.files} files, {summary.bytes / 2**20:.1f} MB."
-    )
+    run_backup(settings, dest)
 
 
 @cli.command("restore")
@@ -280,21 +328,9 @@ def restore_command(settings: Settings, src: Path) -> None:
     checksums and index manifest first. What it replaces is moved aside to
     replaced-<time>/ in the data folder, not deleted.
     """
-    from app.backup import restore
+    from app.commands.backup import run_restore
 
-    try:
-        aside = restore(settings, src)
-    except OSError as err:
-        raise click.ClickException(_reason(err)) from None
-    click.echo(f"Restored {src} into {settings.data_dir}.")
-    if aside is not None:
-        click.echo(f"The data it replaced is in {aside}; delete it once all is well.")
-
-
-def _reason(err: OSError) -> str:
-    if err.strerror:
-        return f"{err.strerror}: {err.filename}. Check the path and its permissions."
-    return str(err)
+    run_restore(settings, src)
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LANG = "nl"
+# The app's other Gradio pages (`Blocks.route`), rewritten like `/`.
+PAGES = ("citaat", "aanbevelingen")
 
 # Runs before Gradio's scripts: its i18n and colour mode are chosen once at start.
 SHELL_SCRIPT = (
@@ -50,7 +52,8 @@ def shell_page(html: str) -> str:
 
 
 class PageShell:
-    """ASGI middleware: rewrite the HTML answer to `GET /` (and `/?q=...`) with `shell_page`.
+    """ASGI middleware: rewrite the HTML answer to `GET /` (and `/?q=...`) and to the
+    other pages (`PAGES`) with `shell_page`.
 
     Everything else (the API, the queue's event stream, assets, the document
     view) passes through untouched and unbuffered.
@@ -61,10 +64,11 @@ class PageShell:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         root = scope.get("root_path", "") + "/"
+        pages = ("/", root, *(f"{base}{page}" for base in ("/", root) for page in PAGES))
         if (
             scope["type"] != "http"
             or scope.get("method") != "GET"
-            or scope.get("path") not in ("/", root)
+            or scope.get("path") not in pages
         ):
             await self.app(scope, receive, send)
             return

@@ -29,6 +29,7 @@ class CardExtras:
 
     context: tuple[Passage, ...] = ()
     quote_citation: str = ""
+    more: str = ""  # the "Meer hierover" block, rendered (app/similar_view.py)
 
 
 def doc_url(document: Document, passage_id: str | None = None) -> str:
@@ -232,6 +233,7 @@ def render_hit(hit: Hit, extras: CardExtras, top_score: float) -> str:
         "<span aria-hidden='true'> ↗</span></a>"
         f"{_cite_block(hit, extras.quote_citation or hit.citation)}"
         f"{_context_block(hit, extras.context)}"
+        f"{extras.more}"
         "</footer></article>"
     )
 
@@ -263,9 +265,11 @@ def render_response(
     *,
     exact: bool = False,
     filtered: bool = False,
+    export: str = "",
 ) -> str:
-    """The whole result area for one search, headed by its summary."""
-    notices = render_notices(response.notices)
+    """The whole result area for one search, headed by its summary (and, when given,
+    the export links under it)."""
+    notices = render_notices(response.notices) + export
     summary = render_summary(response, seconds)
     if not response.hits:
         return (

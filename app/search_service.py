@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from app.access_log import AccessLog
 from app.errors import as_api_error
+from app.export import render_export_links
 from app.lifecycle import InFlight
 from app.memory import Trimmer
 from app.render import (
@@ -21,8 +22,12 @@ from app.render import (
     render_query_error,
     render_response,
 )
+from app.similar_view import render_related
 from app.state import FilterChoices, SearchState
+from index.asks import Ask
+from index.quote_check import QuoteCheck
 from index.results import Filters, Hit, SearchResponse
+from index.similar import Related
 from ingest.document import Document, Passage
 from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
@@ -42,6 +47,10 @@ class SearcherLike(Protocol):
     def context(self, passage_id: str, radius: int = 1) -> list[Passage]: ...
     def facets(self) -> dict[str, list]: ...
     def cite(self, hit: Hit, sentence: str | None = None) -> str: ...
+    # The tools next to the search (issue 13).
+    def check_quote(self, quote: str, filters: Filters | None = None) -> QuoteCheck: ...
+    def asks(self, query: str = "", filters: Filters | None = None) -> list[Ask]: ...
+    def similar(self, passage_id: str, k: int = 5) -> list[Related]: ...
 
 
 class SearchService:
@@ -86,6 +95,7 @@ class SearchService:
             out[hit.rank] = CardExtras(
                 context=tuple(self.searcher.context(hit.passage.id, radius=1)),
                 quote_citation=self.searcher.cite(hit, sentence),
+                more=render_related(hit.rank, self.searcher.similar(hit.passage.id)),
             )
         return out
 
@@ -102,7 +112,12 @@ class SearchService:
                 mode, results = response.mode, len(response.hits)
                 seconds = time.perf_counter() - started
                 return render_response(
-                    response, extras, seconds, exact=state.exact, filtered=state.filtered
+                    response,
+                    extras,
+                    seconds,
+                    exact=state.exact,
+                    filtered=state.filtered,
+                    export=render_export_links(state) if response.hits else "",
                 )
             except AdvieszoekerError as err:
                 status = 400

@@ -17,15 +17,19 @@ import gradio as gr
 from fastapi import FastAPI
 
 from app.access_log import AccessLog
+from app.asks_page import asks_page
 from app.docview import document_router
+from app.export_route import export_router
 from app.health import IndexInfo, ServiceStatus, health_router
 from app.lifecycle import InFlight
 from app.memory import bound_gradio_analytics
 from app.page_shell import PageShell
+from app.quote_page import quote_check_page
 from app.render import (
     render_welcome,
 )
 from app.search_service import SearcherLike, SearchService
+from app.similar_view import similar_api
 from app.state import MAX_K, SearchState, clamp_k
 from ingest.settings import Settings
 
@@ -115,6 +119,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
     with gr.Blocks(
         title="Advieszoeker — zoek en citeer SERV-adviezen", analytics_enabled=False
     ) as demo:
+        gr.Navbar(main_page_name="Zoeken", elem_id="az-nav")
         gr.HTML(
             "<header class='az-header'><h1>Advieszoeker</h1>"
             "<p>Zoek en citeer in de adviezen en studies van de SERV over onderwijs en werk. "
@@ -259,6 +264,12 @@ def build_demo(service: SearchService) -> gr.Blocks:
             ),
             concurrency_id="search",
         )
+        similar_api(service)
+    # The tools next to the search, each a page of its own module.
+    with demo.route("Citaat controleren", "citaat"):
+        quote_check_page(service)
+    with demo.route("Aanbevelingen", "aanbevelingen"):
+        asks_page(service)
     return demo
 
 
@@ -325,6 +336,7 @@ def create_app(
     app.state.service_status = status
     app.include_router(health_router(status))
     app.include_router(document_router(service.document, service.passages))
+    app.include_router(export_router(service))
     demo = build_demo(service)
     demo.queue(default_concurrency_limit=max(1, concurrency))
     bound_gradio_analytics(demo._queue)
@@ -336,7 +348,7 @@ def create_app(
         demo,
         path="",
         theme=_theme(),
-        css=(STATIC / "app.css").read_text(encoding="utf-8"),
+        css="\n".join((STATIC / f).read_text(encoding="utf-8") for f in ("app.css", "tools.css")),
         head=f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>",
         footer_links=["api"],
         ssr_mode=False,

@@ -3,7 +3,7 @@
 Everything is measured on this machine in this run and written to
 BENCHMARKS.md (plus bench/hit_at_k.png). Stages can be chosen:
 
-    python -m bench [--only quality,speed,realdocs,embed,scale,browser,load,soak] [--quick]
+    python -m bench [--only quality,speed,realdocs,asks,embed,scale,browser,load,soak] [--quick]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ QUESTIONS = ROOT / "bench" / "questions.jsonl"
 # words): its held-out split is the headline figure.
 USERS_QUESTIONS = ROOT / "bench" / "questions_users.jsonl"
 QUESTION_SETS = {"users": USERS_QUESTIONS, "original": QUESTIONS}
-STAGES = ("quality", "speed", "realdocs", "embed", "scale", "browser", "load", "soak")
+STAGES = ("quality", "speed", "realdocs", "asks", "embed", "scale", "browser", "load", "soak")
 # The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
 DEFAULT_HYBRID = {
     "fusion": "rrf",
@@ -337,6 +337,7 @@ def search_memory(data_dir: Path) -> float:
 STAGE_HEADINGS: dict[str, tuple[str, ...]] = {
     "quality": ("## Quality", "## Speed and memory (seeds)"),
     "realdocs": ("## Real documents",),
+    "asks": ("## Asks (Wat vraagt de SERV?)",),
     "embed": ("## Embedding speed",),
     "scale": ("## Dense search at scale",),
     "browser": ("## In the browser",),
@@ -431,6 +432,13 @@ def main() -> None:
         real = realdocs.run(OUT / "realdocs-data")
         results["realdocs"] = real
         sections.append(realdocs.markdown(real))
+
+    if "asks" in stages:
+        print("• asks: precision and recall on the hand-labelled seed documents", flush=True)
+        from bench import asks as asks_bench
+
+        results["asks"] = asks_bench.run(data_dir / "advieszoeker.db")
+        sections.append(asks_bench.markdown(results["asks"]))
 
     if "embed" in stages:
         print("• embedding speed: plain float32 sentence-transformers vs the project's", flush=True)

@@ -83,6 +83,10 @@ class Hit:
             "citation": self.citation,
             "page_end": p.page_end,
             "ocr": self.document.locate(p.char_start, p.char_end).ocr,
+            # For `advieszoeker similar` and links: stable while the passage text is.
+            "passage_id": p.id,
+            "author": self.document.author,
+            "year": self.document.year,
         }
 
     def locate(self, highlight: Highlight) -> Location:

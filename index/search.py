@@ -25,14 +25,16 @@ from zipfile import BadZipFile
 import numpy as np
 
 from index.answers import AnswerMaker, ScoredSentence, highlights
+from index.asks import Ask, AskIndex
 from index.build import ROWS_FILE, EmbedderLike, index_settings
 from index.citation import cite, cite_quote
 from index.dense import DenseIndex
 from index.exact import ExactQuotes
 from index.filters import FilterResolver
-from index.keyword import BM25Index
+from index.keyword import BM25Index, dutch_stopwords
 from index.manifest import REBUILD, SNAPSHOT, Manifest, read_manifest
 from index.query import clean_query
+from index.quote_check import QuoteCheck, QuoteChecker
 from index.quotes import parse_query
 from index.ranking import HybridRanker, Ranking, prose_words
 from index.results import (
@@ -44,6 +46,7 @@ from index.results import (
     SearchResponse,
 )
 from index.sentences import SentenceVectors
+from index.similar import Related, eligible_rows, related_passages
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 from ingest.store import Store, StoreError
@@ -93,6 +96,15 @@ class Searcher:
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
         self._lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.quote_checker = QuoteChecker(
+            [self._documents[s] for s in self._sources],
+            {s: self.passages(s) for s in self._sources},
+            dutch_stopwords(),
+        )
+        self._asks: AskIndex | None = None  # extracted on first use
+        # "Meer hierover": rows worth showing, and each row's document number.
+        self._similar_rows: np.ndarray | None = None
+        self._source_ids = np.zeros(0, dtype=np.int32)
 
     # Opening
 
@@ -267,6 +279,72 @@ class Searcher:
         chosen = self.answers.for_ranked(row, passage.text, query, qvec)
         marked = highlights(passage.text, chosen)
         return Hit(rank, score, passage, document, marked, cite(document, passage)), chosen
+
+    # Tools on top of the search
+
+    def check_quote(self, quote: str, filters: Filters | None = None) -> QuoteCheck:
+        """Where a quote comes from and how it differs from the source (quote_check.py).
+
+        The hybrid ranking's best passages are tried as candidate places too,
+        next to the checker's own word votes."""
+        text, _ = clean_query(quote, self.settings.max_query_chars)
+        filters, _ = self.filters.resolve(filters)
+        mask = self.filters.mask(filters)
+        ranked, _ = self.ranker.rank(text, "hybrid", 3, mask, self.query_vector)
+        hints = [
+            (p.source, p.char_start, p.char_end)
+            for p in (self._passages[row] for row, _ in ranked[:3])
+        ]
+        allowed = (
+            None
+            if filters is None or filters.empty
+            else {s for s in self._sources if filters.admits(self._documents[s])}
+        )
+        return self.quote_checker.check(text, hints=hints, allowed=allowed)
+
+    def asks(self, query: str = "", filters: Filters | None = None) -> list[Ask]:
+        """The recommendations of the documents the filters admit (index/asks.py); with a
+        query, those about it, best first."""
+        if query.strip():
+            query, _ = clean_query(query, self.settings.max_query_chars)
+        filters, _ = self.filters.resolve(filters)
+        with self._lock:
+            if self._asks is None:
+                self._asks = AskIndex(
+                    self.documents(),
+                    {s: self.passages(s) for s in self._sources},
+                    self.keyword.analyzer.terms,
+                )
+        return self._asks.find(query, filters)
+
+    def similar(self, passage_id: str, k: int = 5, min_score: float | None = None) -> list[Related]:
+        """Passages of other documents making the same point, by year (index/similar.py);
+        `min_score` overrides the settings' similarity floor."""
+        row = self._row_of.get(passage_id)
+        if row is None:
+            raise QueryError(
+                f"Onbekende passage {passage_id!r}: neem de passage-id uit een zoekresultaat."
+            )
+        with self._lock:
+            if self._similar_rows is None:
+                self._similar_rows = eligible_rows(self._passages, self.ranker.dense_eligible)
+                number = {s: i for i, s in enumerate(self._sources)}
+                self._source_ids = np.array(
+                    [number[p.source] for p in self._passages], dtype=np.int32
+                )
+        allowed = self._similar_rows & (self._source_ids != self._source_ids[row])
+        vectors = self.ranker.passage_vectors
+        vector = vectors[row] if vectors is not None else self.dense.index.reconstruct(row)
+        return related_passages(
+            row,
+            self._passages,
+            self._documents,
+            vector,
+            self.dense.search,
+            allowed,
+            k=k,
+            min_score=self.settings.similar_min_score if min_score is None else min_score,
+        )
 
     # Browsing
 

@@ -54,6 +54,11 @@ class Settings:
     max_query_chars: int = 1000
     default_k: int = 10
 
+    # Tools next to the search (issue 13). "Meer hierover" shows passages of
+    # other documents at least this similar (cosine of the passage embeddings;
+    # with multilingual-e5-small, passages of these advices score 0.85-0.93).
+    similar_min_score: float = 0.88
+
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -17,6 +17,9 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from index.asks import Ask, AskIndex
+from index.keyword import dutch_stopwords
+from index.quote_check import QuoteCheck, QuoteChecker
 from index.results import (
     AnswerSentence,
     Filters,
@@ -25,6 +28,7 @@ from index.results import (
     QueryError,
     SearchResponse,
 )
+from index.similar import Related
 from ingest.document import Document, Passage, content_hash, passage_id
 
 TEXTS = {
@@ -119,6 +123,10 @@ class FakeSearcher:
         self._documents, self._passages = _build()
         self.max_query_chars = max_query_chars
         self.calls: list[tuple[str, int, Filters | None, str]] = []
+        self._checker = QuoteChecker(self._documents, self._passages, dutch_stopwords())
+        self._asks = AskIndex(
+            self._documents, self._passages, lambda t: [w.lower() for w in _WORD.findall(t)]
+        )
 
     def search(
         self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "auto"
@@ -201,6 +209,36 @@ class FakeSearcher:
             "kinds": sorted({d.kind for d in docs if d.kind}),
             "years": sorted({d.year for d in docs if d.year is not None}),
         }
+
+    def check_quote(self, quote: str, filters: Filters | None = None) -> QuoteCheck:
+        """The real quote checker over the fake corpus (it needs no model)."""
+        allowed = None
+        if filters is not None and not filters.empty:
+            allowed = {d.source for d in self._documents if filters.admits(d)}
+        return self._checker.check(quote, allowed=allowed)
+
+    def asks(self, query: str = "", filters: Filters | None = None) -> list[Ask]:
+        """The real asks extractor over the fake corpus, searched by plain words."""
+        return self._asks.find(query, filters)
+
+    def similar(self, passage_id: str, k: int = 5) -> list[Related]:
+        """Passages of other documents sharing most words with this one, oldest first."""
+        target = next((p for ps in self._passages.values() for p in ps if p.id == passage_id), None)
+        if target is None:
+            raise QueryError(f"Onbekende passage {passage_id!r}.")
+        words = {w.lower() for w in _WORD.findall(target.text)}
+        by_source = {d.source: d for d in self._documents}
+        best: dict[str, Related] = {}
+        for source, ps in self._passages.items():
+            if source == target.source:
+                continue
+            for p in ps:
+                other = {w.lower() for w in _WORD.findall(p.text)}
+                score = len(words & other) / len(words | other)
+                if score > 0.05 and score > getattr(best.get(source), "score", 0):
+                    best[source] = Related(p, by_source[source], score)
+        chosen = sorted(best.values(), key=lambda r: -r.score)[:k]
+        return sorted(chosen, key=lambda r: (r.document.year or 0, -r.score))
 
     def cite(self, hit: Hit, sentence: str | None = None) -> str:
         d, p = hit.document, hit.passage

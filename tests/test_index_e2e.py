@@ -68,3 +68,35 @@ def test_exact_quote_in_the_seeds(searcher: Searcher) -> None:
     assert response.mode == "exact"
     assert response.hits[0].passage.source == "003_a453287e12c67ea4.txt"
     assert response.hits[0].highlights
+
+
+@pytest.mark.parametrize(
+    ("quote", "verdict", "source", "change"),
+    [
+        (
+            # As a newspaper might print it: one word changed, word order shifted.
+            "Structurele middelen moeten worden voorzien: elke geïnvesteerde euro in het "
+            "VSV-beleid verdient zich dubbel terug",
+            "altered",
+            "003_a453287e12c67ea4.txt",
+            {"op": "replace", "quote": "dubbel", "source": "meermaals"},
+        ),
+        (
+            "Er zijn heel veel organisaties bezig met Duaal Leren maar niemand neemt echt de lead",
+            "shortened",
+            "004_165c6d2ad255d495.txt",
+            {"op": "delete", "quote": "", "source": "en structuren"},
+        ),
+        ("De SERV wil de btw op fietsen afschaffen voor alle studenten in Vlaanderen.",
+         "not_found", None, None),
+    ],
+)  # fmt: skip
+def test_planted_misquotes_in_the_seeds(
+    searcher: Searcher, quote: str, verdict: str, source: str | None, change: dict | None
+) -> None:
+    result = searcher.check_quote(quote).to_json()
+    assert result["verdict"] == verdict
+    assert result["source"] == source
+    if change is not None:
+        assert change in result["changes"]
+        assert result["citation"] and result["lines"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -181,3 +182,114 @@ def test_every_user_error_ends_as_one_line_without_a_traceback(tmp_path: Path) -
     assert result.exit_code == 1
     assert "Traceback" not in result.output and result.output.startswith("Error: ")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_check_quote_json_one_object_per_stdin_line(data_dir) -> None:
+    quotes = (
+        "elke geïnvesteerde euro in praktijkgericht onderwijs komt dubbel terug\n"
+        "De regering moet de belastingen op vliegtuigtickets verhogen voor iedereen.\n"
+    )
+    result = run(data_dir, "check-quote", "--json", input=quotes)
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.strip().splitlines())
+    assert first["verdict"] == "altered" and first["source"] == "000_advies.txt"
+    assert first["changes"] == [{"op": "replace", "quote": "dubbel", "source": "meervoudig"}]
+    assert "p. 13" in first["citation"]
+    assert second["verdict"] == "not_found" and second["source"] is None
+
+
+def test_check_quote_text_says_the_verdict_in_dutch(data_dir) -> None:
+    result = run(data_dir, "check-quote", "De SERV vraagt dat leerlingen … tijdig worden begeleid")
+    assert result.exit_code == 0, result.output
+    assert "Ingekort" in result.output
+    assert "Weggelaten: “in het beroepsonderwijs”" in result.output
+    assert "Weggelaten: “en grondig”" in result.output
+
+
+def test_asks_json_lists_the_recommendations_with_their_place(data_dir) -> None:
+    result = run(data_dir, "asks", "--json")
+    assert result.exit_code == 0, result.output
+    asks = json.loads(result.output)
+    assert all(
+        set(a) >= {"text", "source", "title", "section", "page", "lines", "citation"} for a in asks
+    )
+    texts = {a["text"]: a for a in asks}
+    ask = texts["De raad vraagt een meerjarig financieringskader voor de scholen."]
+    assert ask["source"] == "000_advies.txt" and ask["page"] == 13
+    assert ask["section"] == "3 Sterk starten › 3.3 Financiering"
+    # A statement of fact is not an ask.
+    assert not any(t.startswith("Stress en werkdruk") for t in texts)
+
+
+def test_asks_query_and_document_filters(data_dir) -> None:
+    result = run(data_dir, "asks", "--json", "-q", "financieringskader")
+    assert [a["text"] for a in json.loads(result.output)] == [
+        "De raad vraagt een meerjarig financieringskader voor de scholen."
+    ]
+    result = run(data_dir, "asks", "--document", "002_brief.txt")
+    assert result.exit_code == 0, result.output
+    assert "Briefadvies over de lerarentekorten" in result.output
+    assert "Zij-instromers uit de bedrijfswereld moeten sneller" in result.output
+    bad = run(data_dir, "asks", "--document", "geen.txt")
+    assert bad.exit_code == 1 and "Onbekend document 'geen.txt'" in bad.output
+
+
+def test_similar_takes_a_passage_id_from_search_json(data_dir) -> None:
+    searched = run(data_dir, "search", "lerarentekort zij-instromers", "--json", "-k", "1")
+    (hit,) = json.loads(searched.output)["results"]
+    result = run(data_dir, "similar", hit["passage_id"], "--json")
+    assert result.exit_code == 0, result.output
+    related = json.loads(result.output)
+    assert all(r["source"] != hit["source"] for r in related)
+    text = run(data_dir, "similar", hit["passage_id"])
+    assert text.exit_code == 0 and text.output.startswith("Meer hierover: ")
+    bad = run(data_dir, "similar", "0000")
+    assert bad.exit_code == 1 and "Onbekende passage '0000'" in bad.output
+
+
+def test_search_csv_export_opens_as_one_row_per_hit(data_dir) -> None:
+    import csv
+    import io
+
+    question = "Hoe hoog is de werkdruk bij leraren?"
+    result = run(data_dir, "search", question, "--format", "csv", "-k", "3")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeff")  # so spreadsheets read UTF-8
+    rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+    hits = json.loads(run(data_dir, "search", question, "--json", "-k", "3").output)["results"]
+    assert [int(r["rank"]) for r in rows] == [1, 2, 3]
+    assert set(rows[0]) >= {
+        "rank", "title", "author", "year", "section", "page", "lines", "citation", "text",
+    }  # fmt: skip
+    for row, hit in zip(rows, hits, strict=True):
+        assert row["query"] == question and row["citation"] == hit["citation"]
+        assert row["text"] == " ".join(hit["text"].split()) and row["title"] == hit["title"]
+
+
+def test_search_ris_export_is_one_record_per_cited_document(data_dir) -> None:
+    import re
+
+    import rispy
+
+    result = run(data_dir, "search", "leerlingen scholen", "--format", "ris", "-k", "5")
+    assert result.exit_code == 0, result.output
+    # Strictly "XX  - value" lines, records ending in "ER  - ".
+    lines = [line for line in result.output.split("\n") if line]
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9]  - .*", line) for line in lines), lines
+    records = rispy.loads(result.output)
+    hits = json.loads(run(data_dir, "search", "leerlingen scholen", "--json", "-k", "5").output)
+    sources = list(dict.fromkeys(h["source"] for h in hits["results"]))
+    assert len(records) == len(sources) == sum(line == "ER  - " for line in lines)
+    by_title = {r["title"]: r for r in records}
+    advies = by_title["Ambitieus beleid voor excellent praktijkgericht onderwijs"]
+    assert advies["type_of_reference"] == "RPRT" and advies["year"] == "2025"
+    assert advies["authors"] == ["SERV"]
+    quoted = [h for h in hits["results"] if h["source"] == "000_advies.txt"]
+    assert len(advies["notes"]) == len(quoted)
+    assert all(n.startswith("“") for n in advies["notes"])
+
+
+def test_search_format_json_is_exactly_json(data_dir) -> None:
+    a = run(data_dir, "search", "werkdruk", "--json")
+    b = run(data_dir, "search", "werkdruk", "--format", "json")
+    assert a.output == b.output and json.loads(a.output)["results"]

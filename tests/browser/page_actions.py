@@ -58,3 +58,28 @@ def search(page: Page, query: str, *, exact: bool = False) -> None:
 
 def card_titles(page: Page) -> list[str]:
     return page.locator(".az-card h3 .az-title").all_inner_texts()
+
+
+# The tools next to the search: a quote of each verdict, and opening the tool pages.
+ALTERED = (
+    "Structurele middelen moeten worden voorzien: elke geïnvesteerde euro in het "
+    "VSV-beleid verdient zich dubbel terug"
+)
+SHORTENED = "Er zijn heel veel organisaties bezig met Duaal Leren maar niemand neemt echt de lead"
+UNKNOWN = "De SERV wil de btw op fietsen afschaffen voor alle studenten."
+
+
+def open_tool(page: Page, url: str, path: str, ready: str) -> None:
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector(ready, timeout=60_000)
+
+
+def check_quotes(page: Page, url: str) -> None:
+    open_tool(page, url, "citaat", "#az-quote textarea")
+    page.fill("#az-quote textarea", "\n".join([ALTERED, SHORTENED, UNKNOWN]))
+    page.click("#az-check")
+    page.wait_for_selector("#az-quote-results .az-checks", timeout=60_000)
+
+
+def open_asks(page: Page, url: str) -> None:
+    open_tool(page, url, "aanbevelingen", "#az-asks-results .az-asks-results")

@@ -17,7 +17,9 @@ from axe_runner import describe, violations
 from page_actions import (
     QUESTION,
     card_titles,
+    check_quotes,
     open_app,
+    open_asks,
     search,
     wait_for_new_results,
     wait_until_settled,
@@ -86,6 +88,12 @@ def _overview_open(page: Page, url: str) -> None:
     expect(page.locator(".az-overview tbody tr").first).to_be_visible()
 
 
+def _meer_hierover_open(page: Page, url: str) -> None:
+    _results(page, url)
+    page.locator(".az-card details.az-more summary").first.click()
+    expect(page.locator(".az-more-item").first).to_be_visible()
+
+
 STATES: dict[str, Callable[[Page, str], object]] = {
     "start": open_app,
     "results": _results,
@@ -96,6 +104,10 @@ STATES: dict[str, Callable[[Page, str], object]] = {
     "card-actions-open": _card_actions_open,
     "overview-open": _overview_open,
     "document-view": open_document_view,
+    # The tools next to the search (test_app_tools_browser.py).
+    "meer-hierover-open": _meer_hierover_open,
+    "quote-check": check_quotes,
+    "asks": open_asks,
 }
 
 

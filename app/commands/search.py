@@ -14,16 +14,11 @@ from pathlib import Path
 
 import click
 
+from app.commands.common import open_searcher, read_lines
 from index.results import Filters, Hit, QueryError, SearchResponse
 from ingest.settings import Settings
 
 MARK_OPEN, MARK_CLOSE = "»", "«"
-
-
-def _open_searcher(settings: Settings):  # -> index.Searcher
-    from index.search import Searcher
-
-    return Searcher.open(settings)  # IndexNotReady, ModelUnavailable: cli.py says them
 
 
 def run_index(settings: Settings, paths: list[Path]) -> None:
@@ -73,24 +68,24 @@ def _ingest_line(summary) -> str:  # ingest.pipeline.IngestSummary
     )
 
 
-def _read_queries(query: str | None) -> list[str]:
-    if query is not None:
-        return [query]
-    stdin = sys.stdin
-    if stdin.isatty():
-        raise click.ClickException(
-            'Give a question, e.g. advieszoeker search "Wat vraagt de SERV over duaal leren?", '
-            "or pipe one question per line on standard input."
-        )
-    return [line for line in stdin.read().splitlines() if line.strip()]
-
-
 def run_search(
-    settings: Settings, query: str | None, k: int, filters: Filters, mode: str, as_json: bool
+    settings: Settings,
+    query: str | None,
+    k: int,
+    filters: Filters,
+    mode: str,
+    as_json: bool,
+    fmt: str = "text",
 ) -> None:
-    queries = _read_queries(query)
-    if not queries:
-        raise click.ClickException("No question given: standard input was empty.")
+    """Search each query; print text or JSON lines as they come, or at the end one CSV
+    or RIS file for all of them (`fmt`; --json is "json")."""
+    fmt = "json" if as_json else fmt
+    files: list[SearchResponse] = []
+    queries = read_lines(
+        query,
+        'Give a question, e.g. advieszoeker search "Wat vraagt de SERV over duaal leren?", '
+        "or pipe one question per line on standard input.",
+    )
     if query is not None:
         # Validate before the slow model load, so a typo costs no waiting.
         from index.search import clean_query
@@ -99,7 +94,7 @@ def run_search(
             clean_query(query, settings.max_query_chars)
         except QueryError as exc:
             raise click.ClickException(str(exc)) from exc
-    searcher = _open_searcher(settings)
+    searcher = open_searcher(settings)
     failed = 0
     for text in queries:
         try:
@@ -110,10 +105,16 @@ def run_search(
             continue
         for notice in response.notices:
             click.echo(f"Note: {notice}", err=True)
-        if as_json:
+        if fmt == "json":
             click.echo(json.dumps(response.to_json(), ensure_ascii=False))
-        else:
+        elif fmt == "text":
             click.echo(render(response))
+        else:
+            files.append(response)
+    if fmt in ("csv", "ris"):
+        from app.export import to_csv, to_ris
+
+        click.echo((to_csv if fmt == "csv" else to_ris)(files), nl=False)
     if failed:
         if len(queries) == 1:
             sys.exit(1)
@@ -182,7 +183,7 @@ def run_eval(
         raise click.ClickException(str(exc)) from exc
     if not questions:
         raise click.ClickException(f"No questions in {questions_path} for split {split!r}.")
-    searcher = _open_searcher(settings)
+    searcher = open_searcher(settings)
     result = evaluate(searcher, questions, methods)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
