@@ -111,7 +111,7 @@ def markdown(report: SoakReport, image: str) -> str:
     load = report.load
     every = load.memory_samples[1][0] if len(load.memory_samples) > 1 else 0
     return (
-        f"## Soak\n\n{load.queries:,} searches from {load.clients} `gradio_client` clients "
+        f"## Soak\n\n{load.queries:,} searches from {load.clients} clients (Gradio's HTTP API) "
         "against the served app (half repeat the benchmark questions, half are each "
         f"distinct), memory sampled every {every:,}: "
         f"**{load.errors} errors**, memory {report.half_mb} MB at the half-way point, at most "

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bump when the exported graph changes, so old exports are not reused.
-EXPORT_VERSION = 2
+EXPORT_VERSION = 3
 MIN_COSINE = 0.99999
 _PROBES = (
     "Wat vraagt de SERV over duaal leren?",
@@ -73,8 +73,14 @@ class OnnxQueryEncoder:
             return None
         key = hashlib.sha256(f"{fingerprint}|{EXPORT_VERSION}".encode()).hexdigest()[:16]
         path = models_dir / "onnx" / f"queries-{key}.onnx"
+        probes = path.with_suffix(".probes.npy")
         try:
-            if not path.is_file():
+            if not (path.is_file() and probes.is_file()):
+                # PyTorch's vectors of the probes are kept beside the graph, so a
+                # serving process checks the graph without running PyTorch (whose
+                # activations would stay in its memory for nothing).
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.save(probes, _torch_probe_vectors(model))
                 _export(model, path)
             options = onnxruntime.SessionOptions()
             if threads > 0:
@@ -84,7 +90,7 @@ class OnnxQueryEncoder:
                 str(path), options, providers=["CPUExecutionProvider"]
             )
             encoder = cls(session, _private_tokenizer(model), _word_vectors(model))
-            agreement = encoder.agreement(model)
+            agreement = encoder.agreement(model, np.load(probes))
         except Exception as exc:  # an optimisation: any failure means PyTorch
             logger.warning("ONNX query path unavailable (%s); queries use PyTorch", exc)
             return None
@@ -105,19 +111,28 @@ class OnnxQueryEncoder:
         (vectors,) = self.session.run(None, inputs)
         return np.asarray(vectors, dtype=np.float32)
 
-    def agreement(self, model: SentenceTransformer) -> float:
+    def agreement(self, model: SentenceTransformer, reference: np.ndarray) -> float:
         """The lowest cosine between this graph's and PyTorch's vectors on the probes."""
-        import torch
-
-        prompt = model.prompts.get("query", "")
-        texts = [prompt + p for p in _PROBES]
-        with torch.inference_mode():
-            reference = model.encode(
-                texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-            )
-        ours = self.encode(texts)
+        ours = self.encode(_probe_texts(model))
         ours /= np.maximum(np.linalg.norm(ours, axis=1, keepdims=True), 1e-12)
         return float(np.min(np.sum(ours * reference, axis=1)))
+
+
+def _probe_texts(model: SentenceTransformer) -> list[str]:
+    prompt = model.prompts.get("query", "")
+    return [prompt + p for p in _PROBES]
+
+
+def _torch_probe_vectors(model: SentenceTransformer) -> np.ndarray:
+    import torch
+
+    with torch.inference_mode():
+        return model.encode(
+            _probe_texts(model),
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        ).astype(np.float32)
 
 
 def _is_standard_mean_pooling(model: SentenceTransformer) -> bool:
