@@ -51,6 +51,15 @@ class Settings:
     max_query_chars: int = 1000
     default_k: int = 10
 
+    # Uploads from the web app (app/uploads.py). Off unless a token is set
+    # (`serve --upload-token` or ADVIESZOEKER_UPLOAD_TOKEN). Limits per file
+    # and per upload; types by what the content is, whatever the name says.
+    upload_token: str = ""
+    upload_max_mb: float = 20.0
+    upload_max_files: int = 10
+    upload_max_pages: int = 500
+    upload_types: str = ".pdf,.docx,.txt,.md"
+
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -68,6 +77,11 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Files added from the web app, under generated names (app/uploads.py)."""
+        return self.data_dir / "uploads"
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
