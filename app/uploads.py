@@ -17,10 +17,12 @@ untouched, and the retry finds the stored file and finishes the job.
 
 from __future__ import annotations
 
+import errno
 import hmac
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
@@ -37,13 +39,15 @@ from index.manifest import SNAPSHOT, current_version, drop_unpublished, write_te
 from ingest.errors import AdvieszoekerError
 from ingest.metadata import METADATA_FILE
 from ingest.settings import Settings
-from ingest.store import Store
+from ingest.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 # Display names and upload times of the stored files, by generated name.
 REGISTRY = "uploads.json"
 PREFIX = "upload-"
+# Less free space than this after a failure: the disk is full, say so.
+DISK_RESERVE = 4 * 1024 * 1024
 # Progress callback: (file index or None for the whole upload, Dutch stage text).
 Progress = Callable[[int | None, str], None]
 
@@ -262,10 +266,10 @@ class Uploads:
                         doc.doc_id if doc else None,
                         item.source,
                     )
-        except (OSError, sqlite3.Error, MemoryError) as exc:
+        except (OSError, sqlite3.Error, StoreError, MemoryError) as exc:
             log.warning("upload failed, rolling back: %s", exc)
             self._roll_back(fresh)
-            raise UploadFailed(_failure_message(exc)) from None
+            raise UploadFailed(_failure_message(exc, self.settings.data_dir)) from None
         except BaseException:
             self._roll_back(fresh)
             raise
@@ -322,8 +326,9 @@ class Uploads:
                     store.remove_document(source)
                     progress(None, "zoekindex bijwerken")
                     build_index(self.settings, store, self._embedder(), progress=False)
-            except (OSError, sqlite3.Error, MemoryError) as exc:
-                raise UploadFailed(_failure_message(exc)) from None
+            except (OSError, sqlite3.Error, StoreError, MemoryError) as exc:
+                drop_unpublished(self.settings.index_dir)
+                raise UploadFailed(_failure_message(exc, self.settings.data_dir)) from None
             # Only once the index without it is published: the file can go.
             self._forget([source])
         self._on_published()
@@ -371,7 +376,9 @@ class Uploads:
         self._write_metadata(entries)
 
     def _roll_back(self, items: list[_Pending]) -> None:
-        """Undo a failed job: out of the live store and the folder (best effort)."""
+        """Undo a failed job: its half-written version, and its files out of the live
+        store and the uploads folder (best effort; called holding the job lock)."""
+        drop_unpublished(self.settings.index_dir)
         try:
             with Store.open(self.settings.db_path) as store:
                 for item in items:
@@ -418,8 +425,11 @@ class Uploads:
         snapshot = folder / SNAPSHOT if folder else None
         if snapshot is None or not snapshot.is_file():
             return {}
-        with Store.open(snapshot, create=False) as store:
-            return {d.source: d.title for d in store.documents()}
+        try:
+            with Store.open(snapshot, create=False) as store:
+                return {d.source: d.title for d in store.documents()}
+        except StoreError:
+            return {}  # e.g. a full disk: the job itself will fail and say so
 
 
 def display_name(name: str) -> str:
@@ -429,9 +439,14 @@ def display_name(name: str) -> str:
     return clean[:200] or "bestand"
 
 
-def _failure_message(exc: BaseException) -> str:
+def _failure_message(exc: BaseException, data_dir: Path) -> str:
     text = str(exc).lower()
-    if getattr(exc, "errno", None) == 28 or "disk is full" in text or "no space" in text:
+    try:
+        # SQLite reports a full disk as "disk I/O error" when it cannot create its side files.
+        nearly_full = shutil.disk_usage(data_dir).free < DISK_RESERVE
+    except OSError:
+        nearly_full = False
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in text or nearly_full:
         return (
             "De schijf van de server is vol; er is niets veranderd. Vraag de beheerder ruimte "
             "vrij te maken en probeer het dan opnieuw."

@@ -68,8 +68,11 @@ def index_job(
                         "Probeer het later opnieuw."
                     ) from None
                 time.sleep(_POLL_S)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass  # a full disk: the pid is only for the waiting job's message
         yield
     finally:
         os.close(fd)  # closing drops the flock
