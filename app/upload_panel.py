@@ -92,7 +92,6 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
         wrap=True,
         elem_id="az-upload-meta",
     )
-    prefill = gr.State([])
     add = gr.Button("Toevoegen", variant="primary", elem_id="az-upload-add")
     outcome = gr.HTML("", elem_id="az-upload-result", padding=False)
     with gr.Group():
@@ -107,16 +106,11 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
         )
         remove = gr.Button("Verwijderen", variant="stop", elem_id="az-upload-remove")
 
-    def on_files(chosen: list[str] | None) -> tuple[list[list[str]], list[dict[str, str]]]:
-        rows, hints = [], []
-        for path in chosen or []:
-            row, hint = _prefill(uploads, Path(path))
-            rows.append(row)
-            hints.append(hint)
-        return rows, hints
+    def on_files(chosen: list[str] | None) -> list[list[str]]:
+        return [_prefill(uploads, Path(path))[0] for path in chosen or []]
 
     files.change(
-        on_files, inputs=files, outputs=[table, prefill], api_visibility="private",
+        on_files, inputs=files, outputs=table, api_visibility="private",
         concurrency_id="upload-check",
     )  # fmt: skip
 
@@ -124,13 +118,15 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
         code: str,
         chosen: list[str] | None,
         rows: Any,
-        hints: list[dict[str, str]],
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's way to ask for it)
     ) -> list[Any]:
         skip = [gr.skip()] * (3 + len(targets.components))
         try:
             uploads.check_token(code)
             incoming = [Incoming(Path(p), _browser_name(p)) for p in chosen or []]
+            # What the files say of themselves again (the page keeps no state):
+            # only the fields the user changed are passed on as metadata.
+            hints = [_prefill(uploads, Path(p))[1] for p in chosen or []]
             edited = _edited(_rows(rows), hints)
             results = uploads.add(incoming, edited, _progress(progress, incoming))
         except AdvieszoekerError as err:  # refused, disabled, wrong token, failed
@@ -140,7 +136,7 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
 
     add.click(
         on_add,
-        inputs=[token, files, table, prefill],
+        inputs=[token, files, table],
         outputs=[outcome, files, table, removable, *targets.components],
         api_visibility="private",
         concurrency_id="upload",
