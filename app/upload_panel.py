@@ -27,6 +27,8 @@ from ingest.errors import AdvieszoekerError
 COLUMNS = ["Bestand", "Titel", "Auteur / organisatie", "Soort", "Jaar", "Controle"]
 _META_KEYS = ("title", "author", "kind", "year")
 _STATUS = {"added": "Toegevoegd", "rejected": "Geweigerd"}
+# A reverse proxy that logs editors in can send the token for them (README).
+PROXY_HEADER = "x-advieszoeker-upload-token"
 
 
 @dataclass
@@ -73,7 +75,7 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
     token = gr.Textbox(
         label="Toegangscode",
         type="password",
-        info="De code die de beheerder u gaf.",
+        info="De code die de beheerder u gaf (leeg laten als u via de redactielogin werkt).",
         elem_id="az-upload-token",
     )
     files = gr.File(
@@ -115,6 +117,7 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
     )  # fmt: skip
 
     def on_add(
+        request: gr.Request,
         code: str,
         chosen: list[str] | None,
         rows: Any,
@@ -122,7 +125,7 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
     ) -> list[Any]:
         skip = [gr.skip()] * (3 + len(targets.components))
         try:
-            uploads.check_token(code)
+            uploads.check_token(code or proxy_token(request))
             incoming = [Incoming(Path(p), _browser_name(p)) for p in chosen or []]
             # What the files say of themselves again (the page keeps no state):
             # only the fields the user changed are passed on as metadata.
@@ -143,14 +146,14 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
         concurrency_limit=2,
     )
 
-    def on_remove(code: str, source: str | None, confirmed: bool) -> list[Any]:
+    def on_remove(request: gr.Request, code: str, source: str | None, confirmed: bool) -> list[Any]:
         skip = [gr.skip()] * (2 + len(targets.components))
         if not source:
             return [render_message("Kies eerst het document dat weg moet."), *skip]
         if not confirmed:
             return [render_message("Vink eerst aan dat het document echt weg mag."), *skip]
         try:
-            uploads.check_token(code)
+            uploads.check_token(code or proxy_token(request))
             shown = render_message(uploads.remove(source), ok=True)
         except AdvieszoekerError as err:
             return [render_message(str(err)), *skip]
@@ -169,6 +172,12 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
         concurrency_id="upload",
         concurrency_limit=2,
     )
+
+
+def proxy_token(request: gr.Request | None) -> str:
+    """The token a reverse proxy adds for the editors it logged in (README, deploy/Caddyfile)."""
+    headers = getattr(request, "headers", None) or {}
+    return str(headers.get(PROXY_HEADER, "") or "")
 
 
 def _prefill(uploads: Uploads, path: Path) -> tuple[list[str], dict[str, str]]:
