@@ -24,7 +24,6 @@ import logging
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -341,17 +340,15 @@ class Uploads:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / item.source
         if not target.exists():
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".incoming-")
+            # Copied under a hidden name, synced, then renamed: never half a file.
+            partial = self.folder / f".incoming-{item.source}"
             try:
-                with os.fdopen(fd, "wb") as out, Path(item.incoming.path).open("rb") as src:
-                    while chunk := src.read(1 << 20):
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+                shutil.copyfile(item.incoming.path, partial)
+                with partial.open("rb+") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
         registry = self._registry()
         registry[item.source] = {
             "name": item.incoming.name,

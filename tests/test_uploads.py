@@ -92,7 +92,7 @@ def test_a_bad_year_is_refused_in_dutch(indexed) -> None:
     ("name", "make", "expected"),
     [
         ("bom.docx", files.zip_bomb_docx, "zip-bom"),
-        ("dik.pdf", lambda: files.many_pages_pdf(3000), "3.000 pagina's"),
+        ("dik.pdf", lambda: files.blank_pages_pdf(3000), "3.000 pagina's"),
         ("groot.pdf", files.huge_page_pdf, "geen leesbaar document"),
         ("programma.pdf", lambda: files.EXECUTABLE, "Windows-programma"),
         ("pagina.pdf", lambda: files.HTML, "webpagina (HTML)"),
@@ -100,7 +100,7 @@ def test_a_bad_year_is_refused_in_dutch(indexed) -> None:
         ("half.pdf", files.truncated_pdf, "afgebroken"),
         ("half.docx", lambda: files.truncated_docx(files.small_docx()), "beschadigd"),
         ("leeg.txt", lambda: b"  \n", "leeg"),
-        ("wit.pdf", files.blank_pdf, "geen tekst en ook OCR"),
+        ("wit.pdf", files.blank_pages_pdf, "geen tekst en ook OCR"),
         ("nota.pdf", lambda: files.NOTA, "de naam eindigt op .pdf"),
     ],
 )

@@ -40,10 +40,11 @@ def zip_bomb_docx() -> bytes:
     return out.getvalue()
 
 
-def many_pages_pdf(pages: int = 3000) -> bytes:
+def blank_pages_pdf(pages: int = 1, width: float = 595, height: float = 842) -> bytes:
+    """Empty pages (A4 by default): no text, no images, nothing for OCR either."""
     writer = PdfWriter()
     for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
+        writer.add_blank_page(width=width, height=height)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -51,20 +52,7 @@ def many_pages_pdf(pages: int = 3000) -> bytes:
 
 def huge_page_pdf() -> bytes:
     """One page of 50 x 50 metres: OCR would render an image of many gigabytes."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=141_732, height=141_732)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def blank_pdf() -> bytes:
-    """A PDF without any text and without images: nothing to read, nothing for OCR."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return blank_pages_pdf(1, 141_732, 141_732)
 
 
 def encrypted_pdf() -> bytes:
