@@ -19,7 +19,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from app.errors import api_endpoint
-from app.upload_checks import UploadRejected, allowed_types
+from app.upload_checks import UploadRejected
 from app.upload_checks import inspect_upload as inspect
 from app.uploads import FileResult, Incoming, Uploads, display_name
 from ingest.errors import AdvieszoekerError
@@ -66,7 +66,6 @@ def mount_upload_panel(uploads: Uploads | None, targets: PanelTargets) -> None:
 
 
 def _panel(uploads: Uploads, targets: PanelTargets) -> None:
-    types = list(allowed_types(uploads.settings))
     gr.Markdown(
         "Voeg eigen documenten toe aan de zoekindex. Ze zijn daarna voor iedereen op deze "
         f"server doorzoekbaar. Toegestaan: {uploads.limits()}",
@@ -80,8 +79,8 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
     )
     files = gr.File(
         label="Bestanden: kies ze of sleep ze hierheen",
+        # No file_types: every file reaches the checks, which say in Dutch what is wrong.
         file_count="multiple",
-        file_types=types,
         elem_id="az-upload-files",
     )
     table = gr.Dataframe(

@@ -369,4 +369,7 @@ def create_app(
         head=f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>",
         footer_links=["api"],
         ssr_mode=False,
+        # Far over the upload limit: Gradio refuses before the disk fills; a file
+        # just over it reaches app/upload_checks.py, which says so in Dutch.
+        max_file_size=f"{int(max(settings.upload_max_mb, 1) * 4)}mb",
     )

@@ -332,3 +332,20 @@ def test_a_process_killed_mid_indexing_leaves_the_index_and_allows_a_retry(index
     [retry] = Uploads(settings, lambda: embedder).add([Incoming(incoming, "nota.txt")])
     assert retry.status == "added" and retry.passages > 0
     assert len(still_answers(settings, embedder)) == len(BASE_DOCS) + 1
+
+
+def test_indexing_a_corpus_folder_keeps_the_uploaded_documents(indexed) -> None:
+    """`advieszoeker index <folder>` drops documents whose file left the folder,
+    but not those added in the app: their files live in the uploads folder."""
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Store
+
+    settings, embedder = indexed
+    [added] = upload(settings, embedder, ("nota.txt", files.NOTA))
+    corpus = files.write(
+        settings.corpus_dir, "100_nieuw.txt", files.NOTA.replace("minister", "raad")
+    )
+    with Store.open(settings.db_path) as store:
+        summary = ingest_paths(settings, [corpus.parent], store=store, progress=False)
+        assert set(summary.removed) == BASE_DOCS
+        assert {d.source for d in store.documents()} == {"100_nieuw.txt", added.source}
