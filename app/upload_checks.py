@@ -187,7 +187,6 @@ def _check_pdf(data: bytes, max_pages: int) -> tuple[int, DocumentHints]:
                     f"{height / 72 * 2.54:.0f} cm groot; dat is geen leesbaar document. "
                     "Exporteer het opnieuw op een gewoon papierformaat."
                 )
-        hints = _pdf_hints(reader)
     except UploadRejected:
         raise
     except Exception as exc:  # pypdf raises many kinds on a damaged file
@@ -198,22 +197,18 @@ def _check_pdf(data: bytes, max_pages: int) -> tuple[int, DocumentHints]:
         ) from None
     if pages == 0:
         raise UploadRejected("De PDF heeft geen pagina's. Kies het volledige document.")
-    return pages, hints
+    return pages, _pdf_hints(data)
 
 
-def _pdf_hints(reader: object) -> DocumentHints:
-    """Title, author and year from the PDF's document information, when it has them."""
-    meta = getattr(reader, "metadata", None) or {}
-    title = str(meta.get("/Title") or "").strip()
-    if title.lower().startswith("microsoft word - ") or title.lower().endswith((".doc", ".docx")):
-        title = ""
-    author = str(meta.get("/Author") or "").strip()
-    year = None
-    created = str(meta.get("/CreationDate") or "")
-    m = re.match(r"(?:D:)?((?:19|20)\d\d)", created)
-    if m:
-        year = int(m.group(1))
-    return DocumentHints(title=title or None, author=author or None, year=year)
+def _pdf_hints(data: bytes) -> DocumentHints:
+    """Title, issuer and year as ingest reads them, from the first two pages only."""
+    from ingest.pdf_reader import read_pdf
+
+    try:
+        return read_pdf(data, ocr=False, first_pages=2).hints
+    except Exception as exc:  # the full read during ingest says what is wrong
+        log.info("no hints from the PDF: %s: %s", type(exc).__name__, exc)
+        return DocumentHints()
 
 
 def _check_docx(data: bytes) -> DocumentHints:

@@ -89,7 +89,7 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
         value=[],
         label="Gegevens per bestand (pas aan waar nodig)",
         interactive=True,
-        static_columns=[0, 5],
+        column_widths=["18%", "24%", "16%", "9%", "7%", "26%"],
         wrap=True,
         elem_id="az-upload-meta",
     )

@@ -366,7 +366,10 @@ def create_app(
         path="",
         theme=_theme(),
         css=(STATIC / "app.css").read_text(encoding="utf-8"),
-        head=f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>",
+        head="".join(
+            f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>"
+            for name in ("app.js", "upload.js")
+        ),
         footer_links=["api"],
         ssr_mode=False,
         # Far over the upload limit: Gradio refuses before the disk fills; a file
