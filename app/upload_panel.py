@@ -41,7 +41,7 @@ class PanelTargets:
 
 def mount_upload_panel(uploads: Uploads | None, targets: PanelTargets) -> None:
     """Add the panel to the Blocks being built, and the `add_documents` endpoint."""
-    with gr.Accordion("Documenten toevoegen", open=False, elem_id="az-upload"):
+    with gr.Accordion("Documenten toevoegen", open=False, elem_id="az-upload") as accordion:
         if uploads is None or not uploads.enabled:
             gr.Markdown(
                 "Documenten toevoegen staat uit op deze server. De beheerder zet het aan met "
@@ -49,7 +49,7 @@ def mount_upload_panel(uploads: Uploads | None, targets: PanelTargets) -> None:
                 elem_id="az-upload-off",
             )
         else:
-            _panel(uploads, targets)
+            _panel(uploads, targets, accordion)
     if uploads is not None:
         gr.api(
             _api(uploads),
@@ -65,7 +65,7 @@ def mount_upload_panel(uploads: Uploads | None, targets: PanelTargets) -> None:
         )
 
 
-def _panel(uploads: Uploads, targets: PanelTargets) -> None:
+def _panel(uploads: Uploads, targets: PanelTargets, accordion: gr.Accordion) -> None:
     gr.Markdown(
         "Voeg eigen documenten toe aan de zoekindex. Ze zijn daarna voor iedereen op deze "
         f"server doorzoekbaar. Toegestaan: {uploads.limits()}",
@@ -106,6 +106,12 @@ def _panel(uploads: Uploads, targets: PanelTargets) -> None:
             label="Ja, haal dit document uit de zoekindex", value=False, elem_id="az-upload-sure"
         )
         remove = gr.Button("Verwijderen", variant="stop", elem_id="az-upload-remove")
+
+    # Opening the panel lists what was added since the page loaded (here or elsewhere).
+    accordion.expand(
+        lambda: gr.Dropdown(choices=_removable(uploads)), outputs=removable,
+        api_visibility="private", queue=False,
+    )  # fmt: skip
 
     def on_files(chosen: list[str] | None) -> list[list[str]]:
         return [_prefill(uploads, Path(path))[0] for path in chosen or []]

@@ -7,6 +7,7 @@ cache are shared through symlinks.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from app_server import ROOT, running_app
 from axe_runner import describe, violations
 from page_actions import card_titles, open_app, search
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -69,6 +70,21 @@ def test_upload_a_real_pdf_then_find_its_sentence_by_exact_quote(
     shot("found", full_page=True)
 
 
+def test_removing_the_uploaded_pdf_asks_for_confirmation(page: Page, upload_url: str) -> None:
+    open_panel(page, upload_url)
+    page.click("#az-upload-remove-doc input")
+    page.get_by_role("option", name=re.compile("Memo-Governance")).click()
+    page.click("#az-upload-remove")
+    result = page.locator("#az-upload-result")
+    expect(result).to_contain_text("Vink eerst aan", timeout=60_000)
+    page.fill("#az-upload-token input", TOKEN)
+    page.check("#az-upload-sure input")
+    page.click("#az-upload-remove")
+    expect(result).to_contain_text("is verwijderd", timeout=300_000)
+    search(page, f'"{SENTENCE}"')
+    assert not any("Governance Logius" in t for t in card_titles(page))
+
+
 def test_a_file_that_is_no_pdf_is_refused_with_the_reason(
     page: Page, upload_url: str, tmp_path: Path
 ) -> None:
@@ -91,3 +107,31 @@ def test_without_the_token_nothing_is_added(page: Page, upload_url: str) -> None
     expect(page.locator("#az-upload-meta")).to_contain_text("In orde", timeout=60_000)
     page.click("#az-upload-add")
     expect(page.locator("#az-upload-result")).to_contain_text("klopt niet", timeout=60_000)
+
+
+def test_an_editor_logged_in_by_the_proxy_needs_no_token(
+    browser: Browser, upload_url: str, tmp_path: Path
+) -> None:
+    """The reverse proxy sends the token in a header (README): the field stays empty."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="nl-BE",
+        extra_http_headers={"X-Advieszoeker-Upload-Token": TOKEN},
+    )
+    try:
+        page = context.new_page()
+        note = tmp_path / "notitie.md"
+        note.write_text(
+            "# Notitie over leerwerkplekken\n\n"
+            + "De redactie verzamelt voorbeelden van leerwerkplekken bij kleine bedrijven. " * 12,
+            "utf-8",
+        )
+        open_panel(page, upload_url)
+        page.locator("#az-upload-files input[type=file]").set_input_files(str(note))
+        expect(page.locator("#az-upload-meta")).to_contain_text("In orde", timeout=60_000)
+        page.click("#az-upload-add")
+        expect(page.locator("#az-upload-result")).to_contain_text(
+            "1 van 1 bestanden toegevoegd", timeout=300_000
+        )
+    finally:
+        context.close()
