@@ -10,6 +10,7 @@ the panel only says that uploading is off, and the API refuses.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,13 @@ from typing import Any
 import gradio as gr
 from gradio.data_classes import FileData
 
-from app.errors import api_endpoint
+from app.errors import UNEXPECTED, api_endpoint
 from app.upload_checks import UploadRejected
 from app.upload_checks import inspect_upload as inspect
 from app.uploads import FileResult, Incoming, Uploads, display_name
 from ingest.errors import AdvieszoekerError
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ["Bestand", "Titel", "Auteur / organisatie", "Soort", "Jaar", "Controle"]
 _META_KEYS = ("title", "author", "kind", "year")
@@ -139,6 +142,9 @@ def _panel(uploads: Uploads, targets: PanelTargets, accordion: gr.Accordion) -> 
             results = uploads.add(incoming, edited, _progress(progress, incoming))
         except AdvieszoekerError as err:  # refused, disabled, wrong token, failed
             return [render_message(str(err)), *skip]
+        except Exception:
+            log.exception("upload failed")
+            return [render_message(UNEXPECTED), *skip]
         updated = gr.Dropdown(choices=_removable(uploads), value=None)
         return [render_results(results), None, [], updated, *targets.updates()]
 
@@ -162,6 +168,9 @@ def _panel(uploads: Uploads, targets: PanelTargets, accordion: gr.Accordion) -> 
             shown = render_message(uploads.remove(source), ok=True)
         except AdvieszoekerError as err:
             return [render_message(str(err)), *skip]
+        except Exception:
+            log.exception("removal failed")
+            return [render_message(UNEXPECTED), *skip]
         return [
             shown,
             gr.Dropdown(choices=_removable(uploads), value=None),
