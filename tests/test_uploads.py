@@ -226,18 +226,41 @@ def test_two_uploads_at_once_both_land_and_the_second_waits(indexed) -> None:
     assert len(still_answers(settings, embedder)) == len(BASE_DOCS) + 3
 
 
-def test_the_index_command_waits_for_an_upload(indexed) -> None:
-    settings, _ = indexed
-    told: list[int | None] = []
-    with index_job(settings.data_dir):
-        waiter = threading.Thread(
-            target=lambda: index_job(settings.data_dir, on_wait=told.append).__enter__()
-        )
-        waiter.start()
-        waiter.join(timeout=0.8)
-        assert waiter.is_alive() and told  # it said so, and waits
-    waiter.join(timeout=5)
-    assert not waiter.is_alive()
+def test_the_index_command_waits_for_an_upload_and_says_so(indexed, monkeypatch) -> None:
+    """`advieszoeker index` started while the app indexes an upload waits its turn."""
+    from click.testing import CliRunner
+
+    import index.model
+    from app.cli import cli
+
+    settings, embedder = indexed
+    monkeypatch.setattr(index.model.Embedder, "load", classmethod(lambda cls, *a, **k: embedder))
+    corpus = files.write(settings.corpus_dir, "100_nieuw.txt", files.NOTA)
+    outcome: list = []
+
+    def run_cli() -> None:
+        runner = CliRunner()
+        args = ["--data-dir", str(settings.data_dir), "index", str(corpus.parent)]
+        outcome.append(runner.invoke(cli, args, catch_exceptions=False))
+
+    with index_job(settings.data_dir):  # the app's upload job
+        command = threading.Thread(target=run_cli)
+        command.start()
+        command.join(timeout=1.5)
+        assert command.is_alive()  # waiting
+    command.join(timeout=60)
+    [result] = outcome
+    assert result.exit_code == 0, result.output
+    assert "Another indexing job" in result.output and "waiting" in result.output
+    assert "100_nieuw.txt" in still_answers_sources(settings, embedder)
+
+
+def still_answers_sources(settings: Settings, embedder: FakeEmbedder) -> set[str]:
+    searcher = Searcher.open(settings, embedder)
+    try:
+        return {d.source for d in searcher.documents()}
+    finally:
+        searcher.close()
 
 
 def test_a_full_disk_changes_nothing_and_the_upload_can_be_retried(indexed, monkeypatch) -> None:
