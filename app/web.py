@@ -250,7 +250,13 @@ def build_demo(service: LiveService, uploads: Uploads | None = None) -> gr.Block
                 gr.Accordion(open=False),
             )
 
-        demo.load(targets.updates, outputs=targets.components, api_visibility="private")
+        demo.load(
+            targets.updates,
+            outputs=targets.components,
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
         demo.load(
             on_load,
             outputs=[*inputs, results, examples],
