@@ -1,10 +1,12 @@
 """The web app: a Gradio page for searching and quoting, mounted in FastAPI.
 
 The page holds no search logic: every search goes through `SearchService`
-(app/search_service.py) to `index.Searcher`, opened once at start and shared;
+(app/search_service.py) to `index.Searcher`, opened at start and shared, and
+swapped for a newly published index version by `LiveService` (app/reloader.py);
 `app/server.py` runs it. FastAPI serves the document view (`/doc/{id}`) next
 to the Gradio page, and Gradio exposes the search as the named API endpoint
-`search`, returning the same JSON as `advieszoeker search --json`.
+`search`, returning the same JSON as `advieszoeker search --json`. The upload
+panel and the `add_documents` endpoint live in app/upload_panel.py.
 """
 
 from __future__ import annotations
