@@ -276,9 +276,21 @@ def eval_command(settings: Settings, questions_path: Path, split: str, methods: 
     envvar="ADVIESZOEKER_CONCURRENCY",
     help="Searches answered at once (their query embeddings are batched); 1: one by one.",
 )
+@click.option(
+    "--upload-token",
+    default=None,
+    metavar="TOKEN",
+    help="Let users who give TOKEN add documents in the app [default: "
+    "ADVIESZOEKER_UPLOAD_TOKEN; unset: adding documents is off].",
+)
 @click.pass_obj
 def serve_command(
-    settings: Settings, host: str, port: int, log_queries: bool, concurrency: int
+    settings: Settings,
+    host: str,
+    port: int,
+    log_queries: bool,
+    concurrency: int,
+    upload_token: str | None,
 ) -> None:
     """Start the web app: search, short answers, citations and the document view.
 
@@ -286,10 +298,13 @@ def serve_command(
     also available as the Gradio API endpoint `search` (see the README), the
     health check at /healthz. One JSON access-log line per search goes to
     stderr. SIGTERM or Ctrl+C lets the searches in flight finish, then stops;
-    a second one stops at once.
+    a second one stops at once. With an upload token, the page's panel
+    "Documenten toevoegen" and the API endpoint `add_documents` add documents.
     """
     from app.server import serve
 
+    if upload_token is not None:
+        settings = settings.with_(upload_token=upload_token)
     serve(
         settings,
         host=host,

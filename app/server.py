@@ -56,11 +56,15 @@ def serve(
             access=AccessLog(log_queries=log_queries),
             inflight=inflight,
             concurrency=concurrency,
+            # A newly published index is opened with the model already loaded.
+            reopen=lambda old: Searcher.open(settings, embedder=old.embedder),
         )
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
         if host not in ("127.0.0.1", "localhost", "::1"):
             announce(f"Listening on {host}: anyone who can reach this machine can search.")
+        if settings.upload_token:
+            announce("Adding documents in the app is on, for whoever has the upload token.")
         run_until_stopped(app, host, port, app.state.service_status, inflight)
         searcher.close()
     finally:

@@ -1,15 +1,18 @@
 """The web app: a Gradio page for searching and quoting, mounted in FastAPI.
 
 The page holds no search logic: every search goes through `SearchService`
-(app/search_service.py) to `index.Searcher`, opened once at start and shared;
+(app/search_service.py) to `index.Searcher`, opened at start and shared, and
+swapped for a newly published index version by `LiveService` (app/reloader.py);
 `app/server.py` runs it. FastAPI serves the document view (`/doc/{id}`) next
 to the Gradio page, and Gradio exposes the search as the named API endpoint
-`search`, returning the same JSON as `advieszoeker search --json`.
+`search`, returning the same JSON as `advieszoeker search --json`. The upload
+panel and the `add_documents` endpoint live in app/upload_panel.py.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +28,15 @@ from app.lifecycle import InFlight
 from app.memory import bound_gradio_analytics
 from app.page_shell import PageShell
 from app.quote_page import quote_check_page
+from app.reloader import LiveService
 from app.render import (
     render_welcome,
 )
 from app.search_service import SearcherLike, SearchService
 from app.similar_view import similar_api
 from app.state import MAX_K, SearchState, clamp_k
+from app.upload_panel import PanelTargets, mount_upload_panel
+from app.uploads import Uploads
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -111,8 +117,9 @@ element.addEventListener('click', async (event) => {
 AFTER_SEARCH_JS = "() => { if (window.advieszoeker) window.advieszoeker.afterSearch(); }"
 
 
-def build_demo(service: SearchService) -> gr.Blocks:
-    """The page: search box, examples, filters, answer and result cards, overview."""
+def build_demo(service: LiveService, uploads: Uploads | None = None) -> gr.Blocks:
+    """The page: search box, examples, filters, answer and result cards, overview,
+    and the upload panel (app/upload_panel.py)."""
     choices = service.choices
     default_k = service.settings.default_k
 
@@ -185,7 +192,10 @@ def build_demo(service: SearchService) -> gr.Blocks:
                         example_buttons.append((button_, q))
         results = gr.HTML(render_welcome(), js_on_load=COPY_JS, elem_id="az-results", padding=False)
         with gr.Accordion("Over de documenten", open=False, elem_id="az-overview"):
-            gr.HTML(service.overview_html, js_on_load=None)
+            overview = gr.HTML(service.overview_html, js_on_load=None)
+        # After an upload, and on each page load, the menus list the newest index's documents.
+        targets = PanelTargets([docs, authors, kinds, years, overview], lambda: filters(service))
+        mount_upload_panel(uploads, targets)
 
         inputs = [query, k, exact, docs, authors, kinds, years]
 
@@ -234,7 +244,7 @@ def build_demo(service: SearchService) -> gr.Blocks:
             # typed while the page was loading stays.
             if not request.query_params.get("q"):
                 return tuple(gr.skip() for _ in range(len(inputs) + 2))
-            state = SearchState.from_params(request.query_params, choices, default_k)
+            state = SearchState.from_params(request.query_params, service.choices, default_k)
             return (
                 state.query,
                 state.k,
@@ -247,6 +257,13 @@ def build_demo(service: SearchService) -> gr.Blocks:
                 gr.Accordion(open=False),
             )
 
+        demo.load(
+            targets.updates,
+            outputs=targets.components,
+            api_visibility="private",
+            queue=False,
+            show_progress="hidden",
+        )
         demo.load(
             on_load,
             outputs=[*inputs, results, examples],
@@ -271,6 +288,18 @@ def build_demo(service: SearchService) -> gr.Blocks:
     with demo.route("Aanbevelingen", "aanbevelingen"):
         asks_page(service)
     return demo
+
+
+def filters(service: LiveService) -> list[Any]:
+    """The filter menus' choices and the overview of the index in use now."""
+    c = service.choices
+    return [
+        gr.Dropdown(choices=list(c.documents)),
+        gr.Dropdown(choices=list(c.authors)),
+        gr.Dropdown(choices=list(c.kinds)),
+        gr.Dropdown(choices=list(c.years)),
+        service.overview_html,
+    ]
 
 
 def _theme() -> gr.themes.Base:
@@ -319,25 +348,33 @@ def create_app(
     access: AccessLog | None = None,
     inflight: InFlight | None = None,
     concurrency: int = SEARCH_CONCURRENCY,
+    reopen: Callable[[SearcherLike], SearcherLike] | None = None,
 ) -> FastAPI:
     """FastAPI app with `/healthz`, the document view and the Gradio page at `/`.
 
     Without a `status`, the health check describes the index published in
-    the settings' data folder (503 if the searcher has none).
+    the settings' data folder (503 if the searcher has none). With `reopen`
+    (how to open a newly published index, given the Searcher in use) the app
+    follows new index versions and takes uploads (app/reloader.py, app/uploads.py).
     """
-    service = SearchService(searcher, settings, access, inflight)
+    service = LiveService(SearchService(searcher, settings, access, inflight), reopen)
     if status is None:
         status = ServiceStatus(
             IndexInfo.of(
                 searcher, settings.index_dir, service.document_count, service.passage_count
             )
         )
+    service.status = status
+    uploads = None
+    if reopen is not None:
+        uploads = Uploads(settings, lambda: service.searcher.embedder, service.refresh)
     app = FastAPI(title="Advieszoeker", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.service_status = status
+    app.state.live = service
     app.include_router(health_router(status))
     app.include_router(document_router(service.document, service.passages))
     app.include_router(export_router(service))
-    demo = build_demo(service)
+    demo = build_demo(service, uploads)
     demo.queue(default_concurrency_limit=max(1, concurrency))
     bound_gradio_analytics(demo._queue)
     demo.state_session_capacity = SESSION_CAPACITY
@@ -349,7 +386,13 @@ def create_app(
         path="",
         theme=_theme(),
         css="\n".join((STATIC / f).read_text(encoding="utf-8") for f in ("app.css", "tools.css")),
-        head=f"<script>{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>",
+        head="".join(
+            f"<script>{(STATIC / name).read_text(encoding='utf-8')}</script>"
+            for name in ("app.js", "upload.js")
+        ),
         footer_links=["api"],
         ssr_mode=False,
+        # Far over the upload limit: Gradio refuses before the disk fills; a file
+        # just over it reaches app/upload_checks.py, which says so in Dutch.
+        max_file_size=f"{int(max(settings.upload_max_mb, 1) * 4)}mb",
     )

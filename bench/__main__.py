@@ -3,7 +3,8 @@
 Everything is measured on this machine in this run and written to
 BENCHMARKS.md (plus bench/hit_at_k.png). Stages can be chosen:
 
-    python -m bench [--only quality,speed,realdocs,asks,embed,scale,browser,load,soak] [--quick]
+    python -m bench [--only quality,speed,realdocs,asks,embed,scale,browser,load,soak,upload]
+        [--quick]
 """
 
 from __future__ import annotations
@@ -37,7 +38,18 @@ QUESTIONS = ROOT / "bench" / "questions.jsonl"
 # words): its held-out split is the headline figure.
 USERS_QUESTIONS = ROOT / "bench" / "questions_users.jsonl"
 QUESTION_SETS = {"users": USERS_QUESTIONS, "original": QUESTIONS}
-STAGES = ("quality", "speed", "realdocs", "asks", "embed", "scale", "browser", "load", "soak")
+STAGES = (
+    "quality",
+    "speed",
+    "realdocs",
+    "asks",
+    "embed",
+    "scale",
+    "browser",
+    "load",
+    "soak",
+    "upload",
+)
 # The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
 DEFAULT_HYBRID = {
     "fusion": "rrf",
@@ -488,6 +500,15 @@ def main() -> None:
             f"painted, over {lat.queries} warm queries: median **{lat.median_ms:.0f} ms**, "
             f"95th percentile {lat.p95_ms:.0f} ms.\n"
         )
+
+    if "upload" in stages:
+        print("• upload to searchable: two ~20-page PDFs, searches running meanwhile", flush=True)
+        from bench import upload
+
+        report = upload.measure(data_dir)
+        results["upload"] = report
+        print(json.dumps(report), flush=True)
+        sections.append(upload.markdown(report))
 
     if "load" in stages:
         print("• load test: 16 clients, the app as before issue 16 and as now", flush=True)

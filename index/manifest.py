@@ -117,3 +117,18 @@ def publish(index_dir: Path, folder: Path, manifest: Manifest) -> None:
     for old in index_dir.glob("v-*"):
         if old.is_dir() and old != folder:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def drop_unpublished(index_dir: Path) -> list[str]:
+    """Remove version folders no pointer names: what a killed or failed build left.
+
+    Only safe while holding the indexing lock (`index.jobs.index_job`), when
+    no other build can be writing one.
+    """
+    current = current_version(index_dir)
+    dropped = []
+    for folder in index_dir.glob("v-*"):
+        if folder.is_dir() and folder != current:
+            shutil.rmtree(folder, ignore_errors=True)
+            dropped.append(folder.name)
+    return dropped

@@ -43,7 +43,10 @@ class PdfError(AdvieszoekerError):
     """The PDF cannot be read; `str()` says why and what to do."""
 
 
-def read_pdf(data: bytes, *, ocr: bool = True, max_pages: int | None = None) -> PdfRead:
+def read_pdf(
+    data: bytes, *, ocr: bool = True, max_pages: int | None = None, first_pages: int | None = None
+) -> PdfRead:
+    """Read a PDF; with `first_pages`, only that many (for a document's hints, quickly)."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -76,7 +79,7 @@ def read_pdf(data: bytes, *, ocr: bool = True, max_pages: int | None = None) -> 
         pages: list[list[TextLine]] = []
         heights: list[float] = []
         ocr_pages: list[int] = []
-        for index, page in enumerate(pdf.pages):
+        for index, page in enumerate(pdf.pages[:first_pages]):
             number = index + 1
             try:
                 lines, used_ocr = _page(page, number, data, ocr)

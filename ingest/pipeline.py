@@ -8,7 +8,8 @@ The rules, in one place:
 * A changed file has its document and passages replaced in one transaction.
 * Ingesting a folder makes the store match it: documents whose file is no
   longer in any of the folders given are removed, with their passages
-  (`keep_missing=True`, the CLI's `--keep-missing`, keeps them). Ingesting
+  (`keep_missing=True`, the CLI's `--keep-missing`, keeps them); documents
+  uploaded in the web app (`settings.uploads_dir`) are kept. Ingesting
   single files never removes anything.
 * A file with the same bytes as another file of the batch is ingested once;
   the second is skipped with a reason.
@@ -192,8 +193,11 @@ def ingest_paths(
 
         if any_folder and not keep_missing:
             present = {c.source for c in candidates}
+            # Files added in the web app live in the uploads folder, not in the
+            # corpus folder: they stay until they are removed in the app.
+            uploaded = {p.name for p in settings.uploads_dir.glob("*") if p.is_file()}
             for source in sorted(stored):
-                if source not in present:
+                if source not in present and source not in uploaded:
                     store.remove_document(source)
                     summary.removed.append(source)
         summary.passages = store.passage_count()

@@ -59,6 +59,15 @@ class Settings:
     # with multilingual-e5-small, passages of these advices score 0.85-0.93).
     similar_min_score: float = 0.88
 
+    # Uploads from the web app (app/uploads.py). Off unless a token is set
+    # (`serve --upload-token` or ADVIESZOEKER_UPLOAD_TOKEN). Limits per file
+    # and per upload; types by what the content is, whatever the name says.
+    upload_token: str = ""
+    upload_max_mb: float = 20.0
+    upload_max_files: int = 10
+    upload_max_pages: int = 500
+    upload_types: str = ".pdf,.docx,.txt,.md"
+
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -76,6 +85,11 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Files added from the web app, under generated names (app/uploads.py)."""
+        return self.data_dir / "uploads"
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -33,10 +33,23 @@ def run_index(settings: Settings, paths: list[Path]) -> None:
         raise click.ClickException(
             f"Not found: {', '.join(missing)}. Give files or folders to index."
         )
+
+    def say_waiting(pid: int | None) -> None:
+        who = f" (pid {pid})" if pid else ""
+        click.echo(
+            f"Another indexing job{who} is running in {settings.data_dir}; "
+            "waiting for it to end...",
+            err=True,
+        )
+
     try:
+        from index.jobs import index_job
         from index.model import Embedder
 
-        with Store.open(settings.db_path) as store:
+        with (
+            index_job(settings.data_dir, on_wait=say_waiting),
+            Store.open(settings.db_path) as store,
+        ):
             ingested = ingest_paths(settings, paths, store=store, progress=True)
             click.echo(_ingest_line(ingested))
             for source, reason in ingested.skipped:
