@@ -51,6 +51,16 @@ class Settings:
     max_query_chars: int = 1000
     default_k: int = 10
 
+    # Where the index lives (issue 15): "local" (FAISS and BM25 files in the data
+    # folder) or "milvus". milvus_uri "" is a Milvus Lite file in the data folder;
+    # a URL such as http://host:19530 (with milvus_token, "user:password" or an
+    # API key) is a Milvus standalone or cluster. milvus_collection names the
+    # alias the published collections go by (and prefixes their names).
+    backend: str = "local"
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_collection: str = "advieszoeker"
+
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -68,6 +78,11 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def milvus_address(self) -> str:
+        """The pymilvus URI: the configured one, or the Milvus Lite file in the data folder."""
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -179,8 +179,8 @@ def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
     import numpy as np
 
     qvec = searcher.query_vector("werkdruk bij leraren")
-    sentences = searcher.sentences
     rows = np.arange(len(searcher.passages()))
+    sentences = searcher.backend.sentences(rows)
     best = sentences.best(rows, qvec)
     for row in rows:
         _, vectors = sentences.of(int(row))
