@@ -25,7 +25,13 @@ from zipfile import BadZipFile
 import numpy as np
 
 from index.answers import AnswerMaker, ScoredSentence, highlights
-from index.backends import RowFilter, SentenceLookup, check_backend, open_backend
+from index.backends import (
+    RowFilter,
+    SentenceLookup,
+    check_backend,
+    open_backend,
+    probe_backend,
+)
 from index.build import ROWS_FILE, EmbedderLike, index_settings
 from index.citation import cite, cite_quote
 from index.exact import ExactQuotes
@@ -121,6 +127,9 @@ class Searcher:
         )
         if why is None and embedder is None:
             from index.model import Embedder
+
+            # A server backend that cannot be reached is said before the (slow) model load.
+            probe_backend(settings)
 
             embedder = Embedder.load(settings, progress=False)
         if why is None and embedder is not None:

@@ -117,3 +117,11 @@ def open_backend(
         if backend.sentence_vectors.passages != len(passages):
             raise IndexNotReady(f"The sentence index in {folder} is incomplete. {REBUILD}")
     return backend
+
+
+def probe_backend(settings: Settings) -> None:
+    """Raise BackendUnavailable now if the configured engine cannot be reached."""
+    if check_backend(settings.backend) == "milvus":
+        from index.backends.milvus import connect
+
+        connect(settings).close()

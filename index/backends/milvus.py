@@ -30,10 +30,12 @@ next build.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,7 +85,7 @@ def milvus_call(uri: str, what: str, call: Callable[[], T]) -> T:
 
 def unavailable(uri: str, what: str, exc: Exception) -> BackendUnavailable:
     detail = getattr(exc, "message", "") or str(exc) or type(exc).__name__
-    if is_lite(uri) and "opened by another program" in detail:
+    if is_lite(uri) and lite_in_use(Path(uri)):
         return BackendUnavailable(
             f"The Milvus Lite file {uri} is in use by another program (Milvus Lite serves one "
             "process per file): stop `advieszoeker serve` or the other indexing run first, or "
@@ -101,6 +103,35 @@ def unavailable(uri: str, what: str, exc: Exception) -> BackendUnavailable:
     )
 
 
+def lite_in_use(path: Path) -> bool:
+    """Whether another process holds this Milvus Lite file (milvus-lite's own lock)."""
+    lock = path.parent / f".{path.name}.lock"
+    if not lock.exists():
+        return False
+    if server_manager_holds(path):
+        return False
+    with lock.open("a") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+    return False
+
+
+def server_manager_holds(path: Path) -> bool:
+    """Whether this process already runs the Milvus Lite engine of this file (then the
+    lock must not be probed: POSIX locks are per process, and closing a probe would
+    release the engine's own lock and stop it)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+            from milvus_lite.server_manager import server_manager_instance
+    except ImportError:
+        return False
+    return str(path.absolute().resolve()) in server_manager_instance._servers
+
+
 def connect(settings: Settings) -> Any:
     """A MilvusClient for the configured URI (Milvus Lite starts its engine here)."""
     uri = settings.milvus_address
@@ -114,8 +145,15 @@ def connect(settings: Settings) -> Any:
         ) from exc
     if is_lite(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        # Checked before trying: a failed milvus-lite start deletes the lock file
+        # of the process that holds the file.
+        if lite_in_use(Path(uri)):
+            raise unavailable(uri, "open the file", RuntimeError("in use"))
     try:
-        return MilvusClient(uri=uri, token=settings.milvus_token, timeout=CONNECT_TIMEOUT)
+        with warnings.catch_warnings():
+            # milvus-lite 2.5.1 imports pkg_resources, which warns on every start.
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+            return MilvusClient(uri=uri, token=settings.milvus_token, timeout=CONNECT_TIMEOUT)
     except MilvusException as exc:
         raise unavailable(uri, "be reached", exc) from exc
 
@@ -364,7 +402,8 @@ class MilvusWriter:
 
     def drop_old(self, keep: set[str]) -> None:
         """Drop this prefix's version collections other than `keep` (old and half-written)."""
-        version = re.compile(rf"^{re.escape(_NAME.sub('_', self.prefix))}_v.*_[ps]$")
+        prefix = re.escape(_NAME.sub("_", self.prefix))
+        version = re.compile(rf"^{prefix}_v\d{{8}}T\d{{6}}_\w+_[ps]$")
         for name in self.client.list_collections():
             if version.match(name) and name not in keep:
                 log.info("Milvus: dropping %s", name)
