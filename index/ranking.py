@@ -154,11 +154,11 @@ class HybridRanker:
             rows = np.array([r for r, _ in found] + extra, dtype=np.int64)
             own = np.array([s for _, s in found], dtype=np.float32)
             if extra:
-                vectors = self.backend.passage_vectors(np.array(extra, dtype=np.int64))
-                own = np.concatenate([own, similarities(vectors, qvec).astype(np.float32)])
+                more = self.backend.dense_scores(qvec, np.array(extra, dtype=np.int64))
+                own = np.concatenate([own, more.astype(np.float32)])
         if rows.size == 0:
             return []
-        best = self.backend.sentences(rows).best(rows, qvec)
+        best = self.backend.best_sentences(rows, qvec)
         score = np.where(np.isfinite(best), (1 - w) * own + w * best, own)
         top = np.argsort(-score, kind="stable")[:depth]
         return [(int(rows[i]), float(score[i])) for i in top]

@@ -184,7 +184,7 @@ def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
     qvec = searcher.query_vector("werkdruk bij leraren")
     rows = np.arange(len(searcher.passages()))
     sentences = searcher.backend.sentences(rows)
-    best = sentences.best(rows, qvec)
+    best = searcher.backend.best_sentences(rows, qvec)
     for row in rows:
         _, vectors = sentences.of(int(row))
         sims = [float(v @ qvec) for v in vectors if np.any(v != 0)]

@@ -6,7 +6,8 @@ project's own and shared; a backend only answers four questions:
 - dense candidates: the passages nearest a query vector;
 - keyword candidates: the passages with the highest BM25 score for the
   project's own analysed query terms (so every backend ranks words alike);
-- sentence vectors (and passage vectors) of candidate passages;
+- sentence vectors of candidate passages, or straight away their best
+  sentence's similarity to the query (a server computes it where the vectors are);
 - all of it restricted to filtered rows (`RowFilter`).
 
 Two backends: `local` (FAISS and BM25 files in the index folder, the default)
@@ -59,8 +60,6 @@ class SentenceLookup(Protocol):
 
     def of(self, row: int) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def best(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray: ...
-
 
 class Backend(Protocol):
     """What the ranking asks of the engine that holds the index."""
@@ -83,7 +82,9 @@ class Backend(Protocol):
         self, query: np.ndarray, k: int, where: RowFilter | None
     ) -> list[int]: ...
 
-    def passage_vectors(self, rows: np.ndarray) -> np.ndarray: ...
+    def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
+
+    def best_sentences(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray: ...
 
     def all_passage_vectors(self, limit: int) -> np.ndarray | None: ...
 

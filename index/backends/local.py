@@ -15,7 +15,7 @@ import numpy as np
 from index.backends import RowFilter
 from index.dense import DenseIndex
 from index.keyword import BM25Index, DutchAnalyzer
-from index.sentences import SentenceVectors
+from index.sentences import SentenceVectors, similarities
 
 
 class LocalBackend:
@@ -52,13 +52,13 @@ class LocalBackend:
         # alone, as before the seam.
         return []
 
-    def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
+    def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         index = self.dense_index.index
-        return (
-            np.stack([index.reconstruct(int(r)) for r in rows])
-            if len(rows)
-            else np.zeros((0, self.dense_index.dimension), dtype=np.float32)
-        )
+        vectors = np.stack([index.reconstruct(int(r)) for r in rows])
+        return similarities(vectors, query)
+
+    def best_sentences(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        return self.sentence_vectors.best(rows, query)
 
     def all_passage_vectors(self, limit: int) -> np.ndarray | None:
         size = self.dense_index.size

@@ -46,7 +46,7 @@ from index.backends import BackendUnavailable, RowFilter
 from index.keyword import BM25Index, DutchAnalyzer, query_counts
 from index.manifest import REBUILD, Manifest
 from index.results import Filters, IndexNotReady
-from index.sentences import SentenceVectors, sentence_spans, similarities
+from index.sentences import SentenceVectors, sentence_spans
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 
@@ -435,15 +435,6 @@ class SentenceSubset:
     def of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         return self._spans[row], self._vectors[row]
 
-    def best(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-        best = np.full(len(rows), -np.inf, dtype=np.float32)
-        for i, row in enumerate(rows.tolist()):
-            vectors = self._vectors[row]
-            eligible = np.any(vectors != 0, axis=1)
-            if eligible.any():
-                best[i] = float(np.max(similarities(vectors[eligible], query)))
-        return best
-
 
 class MilvusBackend:
     name = "milvus"
@@ -505,7 +496,14 @@ class MilvusBackend:
         self.client.close()
 
     def _search(
-        self, part: str, field: str, query: Any, k: int, where: RowFilter | None, out: list[str]
+        self,
+        part: str,
+        field: str,
+        query: Any,
+        k: int,
+        where: RowFilter | None,
+        out: list[str],
+        group: bool = False,
     ) -> list[dict[str, Any]]:
         if k <= 0 or (where is not None and not where.mask.any()):
             return []
@@ -521,6 +519,8 @@ class MilvusBackend:
                 filter=expression(where),
                 output_fields=out,
                 search_params=params,
+                # One hit per passage: its best sentence.
+                **({"group_by_field": "row"} if group else {}),
             ),
         )
         hits = [{"score": float(h["distance"]), **h["entity"]} for h in (found[0] if found else [])]
@@ -550,8 +550,27 @@ class MilvusBackend:
 
     def sentence_candidates(self, query: np.ndarray, k: int, where: RowFilter | None) -> list[int]:
         vector = np.asarray(query, dtype=np.float32).ravel().tolist()
-        hits = self._search(SENTENCES, "dense", vector, k, where, ["row"])
-        return list(dict.fromkeys(int(h["row"]) for h in hits))
+        hits = self._search(SENTENCES, "dense", vector, k, where, ["row"], group=True)
+        return [int(h["row"]) for h in hits]
+
+    def _only(self, rows: np.ndarray) -> RowFilter:
+        mask = np.zeros(self._size, dtype=bool)
+        mask[rows] = True
+        return RowFilter(mask, rows=np.unique(rows))
+
+    def dense_scores(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        vector = np.asarray(query, dtype=np.float32).ravel().tolist()
+        hits = self._search(PASSAGES, "dense", vector, len(rows), self._only(rows), ["row"])
+        found = {int(h["row"]): h["score"] for h in hits}
+        return np.array([found.get(int(r), -np.inf) for r in rows], dtype=np.float32)
+
+    def best_sentences(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Per row, its best answer sentence's similarity (-inf if none), computed by Milvus."""
+        vector = np.asarray(query, dtype=np.float32).ravel().tolist()
+        only = self._only(rows)
+        hits = self._search(SENTENCES, "dense", vector, len(rows), only, ["row"], group=True)
+        found = {int(h["row"]): h["score"] for h in hits}
+        return np.array([found.get(int(r), -np.inf) for r in rows], dtype=np.float32)
 
     def _rows(self, part: str, rows: np.ndarray, fields: list[str]) -> list[dict[str, Any]]:
         if len(rows) == 0:
@@ -564,13 +583,6 @@ class MilvusBackend:
                 self.collections[part], filter=f"row in [{listed}]", output_fields=fields
             ),
         )
-
-    def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
-        found = {int(r["row"]): r["dense"] for r in self._rows(PASSAGES, rows, ["row", "dense"])}
-        out = np.zeros((len(rows), self._dimension), dtype=np.float32)
-        for i, row in enumerate(rows.tolist()):
-            out[i] = found[row]
-        return out
 
     def all_passage_vectors(self, limit: int) -> np.ndarray | None:
         # Never pull the whole collection: candidates are rescored instead.
