@@ -3,7 +3,7 @@
 Everything is measured on this machine in this run and written to
 BENCHMARKS.md (plus bench/hit_at_k.png). Stages can be chosen:
 
-    python -m bench [--only quality,speed,realdocs,embed,scale,browser,load,soak] [--quick]
+    python -m bench [--only quality,speed,realdocs,embed,scale,browser,load,soak,milvus] [--quick]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ QUESTIONS = ROOT / "bench" / "questions.jsonl"
 # words): its held-out split is the headline figure.
 USERS_QUESTIONS = ROOT / "bench" / "questions_users.jsonl"
 QUESTION_SETS = {"users": USERS_QUESTIONS, "original": QUESTIONS}
-STAGES = ("quality", "speed", "realdocs", "embed", "scale", "browser", "load", "soak")
+STAGES = ("quality", "speed", "realdocs", "embed", "scale", "browser", "load", "soak", "milvus")
 # The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
 DEFAULT_HYBRID = {
     "fusion": "rrf",
@@ -320,6 +320,7 @@ STAGE_HEADINGS: dict[str, tuple[str, ...]] = {
     "browser": ("## In the browser",),
     "load": ("## Load",),
     "soak": ("## Soak",),
+    "milvus": ("## Milvus backend",),
 }
 
 
@@ -488,6 +489,17 @@ def main() -> None:
         soak_test.plot(soak, ROOT / "bench" / "soak_memory.png")
         results["soak"] = asdict(soak) | {"ok": soak.ok}
         sections.append(soak_test.markdown(soak, "bench/soak_memory.png"))
+
+    if "milvus" in stages:
+        from bench import milvus_stage
+
+        print("• milvus backend: parity with local on both question sets, then scale", flush=True)
+        par = milvus_stage.parity(data_dir, OUT / "milvus-data", QUESTION_SETS)
+        print(json.dumps(asdict(par)), flush=True)
+        sizes = [100_000] if args.quick else [100_000, 1_000_000]
+        rows = [r for n in sizes for r in milvus_stage.scale(n, OUT / "milvus-scale")]
+        results["milvus"] = {"parity": asdict(par), "scale": [asdict(r) for r in rows]}
+        sections.append(milvus_stage.markdown(par, rows, os.getloadavg()[0]))
 
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
     previous = ROOT / "BENCHMARKS.md"
