@@ -37,6 +37,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -73,14 +74,21 @@ def is_lite(uri: str) -> bool:
     return "://" not in uri
 
 
-def milvus_call(uri: str, what: str, call: Callable[[], T]) -> T:
-    """Run one Milvus call; a connection or server failure becomes one clear message."""
+@contextmanager
+def milvus_errors(uri: str, what: str) -> Iterator[None]:
+    """A connection or server failure inside becomes one clear message."""
     from pymilvus.exceptions import MilvusException
 
     try:
-        return call()
+        yield
     except MilvusException as exc:
         raise unavailable(uri, what, exc) from exc
+
+
+def milvus_call(uri: str, what: str, call: Callable[[], T]) -> T:
+    """Run one Milvus call under `milvus_errors`."""
+    with milvus_errors(uri, what):
+        return call()
 
 
 def unavailable(uri: str, what: str, exc: Exception) -> BackendUnavailable:
@@ -289,22 +297,12 @@ class MilvusWriter:
         prose: Sequence[int],
     ) -> tuple[dict[str, str], str]:
         """Create and fill this version's collections; their names and the dense index type."""
-        return milvus_call(
-            self.uri,
-            "write the index",
-            lambda: self._write(stamp, passages, documents, vectors, keyword, sentences, prose),
-        )
+        with milvus_errors(self.uri, "write the index"):
+            return self._write(stamp, passages, documents, vectors, keyword, sentences, prose)
 
-    def _write(
-        self,
-        stamp: str,
-        passages: Sequence[Passage],
-        documents: dict[str, Document],
-        vectors: np.ndarray,
-        keyword: BM25Index,
-        sentences: SentenceVectors,
-        prose: Sequence[int],
-    ) -> tuple[dict[str, str], str]:
+    def _write(self, stamp: str, passages: Sequence[Passage], documents: dict[str, Document],
+               vectors: np.ndarray, keyword: BM25Index, sentences: SentenceVectors,
+               prose: Sequence[int]) -> tuple[dict[str, str], str]:  # fmt: skip
         names = collection_names(self.prefix, stamp)
         kind = dense_index_type(self.settings, len(passages))
         dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 1
