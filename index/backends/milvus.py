@@ -99,6 +99,11 @@ def unavailable(uri: str, what: str, exc: Exception) -> BackendUnavailable:
             "process per file): stop `advieszoeker serve` or the other indexing run first, or "
             "point ADVIESZOEKER_MILVUS_URI at a Milvus server."
         )
+    if "collection not found" in detail.lower():
+        return BackendUnavailable(
+            f"The index this program opened is no longer in Milvus at {uri}: a newer one was "
+            "published. Restart `advieszoeker serve` (or search again from a new process)."
+        )
     if is_lite(uri):
         return BackendUnavailable(
             f"Milvus Lite could not {what} in {uri} ({detail}). Install it with "
@@ -298,49 +303,44 @@ class MilvusWriter:
     ) -> tuple[dict[str, str], str]:
         """Create and fill this version's collections; their names and the dense index type."""
         with milvus_errors(self.uri, "write the index"):
-            return self._write(stamp, passages, documents, vectors, keyword, sentences, prose)
-
-    def _write(self, stamp: str, passages: Sequence[Passage], documents: dict[str, Document],
-               vectors: np.ndarray, keyword: BM25Index, sentences: SentenceVectors,
-               prose: Sequence[int]) -> tuple[dict[str, str], str]:  # fmt: skip
-        names = collection_names(self.prefix, stamp)
-        kind = dense_index_type(self.settings, len(passages))
-        dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 1
-        meta = [_document_fields(documents.get(p.source), p, n) for p, n in zip(
-            passages, prose, strict=True)]  # fmt: skip
-        weights = keyword.passage_weights()
-        self._create(names[PASSAGES], dim, kind, sparse=True)
-        log.info("Milvus: writing %d passages to %s", len(passages), names[PASSAGES])
-        rows = list(range(len(passages)))
-        for chunk in _batches(rows):
-            self.client.insert(
-                names[PASSAGES],
-                [
-                    {**meta[r], "row": r, "dense": vectors[r].tolist(), "sparse": weights[r]}
-                    for r in chunk
-                ],
-            )
-        self._create(names[SENTENCES], dim, kind, sparse=False)
-        eligible = np.flatnonzero(sentences.eligible)
-        owner = np.searchsorted(sentences.offsets, eligible, side="right") - 1
-        log.info("Milvus: writing %d sentences to %s", len(eligible), names[SENTENCES])
-        for chunk in _batches(list(range(len(eligible)))):
-            self.client.insert(
-                names[SENTENCES],
-                [
-                    {
-                        **meta[int(owner[i])],
-                        "id": int(eligible[i]),
-                        "row": int(owner[i]),
-                        "start": int(sentences.spans[eligible[i]][0]),
-                        "dense": sentences.vectors[eligible[i]].tolist(),
-                    }
-                    for i in chunk
-                ],
-            )
-        for name, count in ((names[PASSAGES], len(passages)), (names[SENTENCES], len(eligible))):
-            self._finish(name, count)
-        return names, kind
+            names = collection_names(self.prefix, stamp)
+            kind = dense_index_type(self.settings, len(passages))
+            dim = int(vectors.shape[1]) if vectors.ndim == 2 and vectors.shape[1] else 1
+            pairs = zip(passages, prose, strict=True)
+            meta = [_document_fields(documents.get(p.source), p, n) for p, n in pairs]
+            weights = keyword.passage_weights()
+            self._create(names[PASSAGES], dim, kind, sparse=True)
+            log.info("Milvus: writing %d passages to %s", len(passages), names[PASSAGES])
+            rows = list(range(len(passages)))
+            for chunk in _batches(rows):
+                self.client.insert(
+                    names[PASSAGES],
+                    [
+                        {**meta[r], "row": r, "dense": vectors[r].tolist(), "sparse": weights[r]}
+                        for r in chunk
+                    ],
+                )
+            self._create(names[SENTENCES], dim, kind, sparse=False)
+            eligible = np.flatnonzero(sentences.eligible)
+            owner = np.searchsorted(sentences.offsets, eligible, side="right") - 1
+            log.info("Milvus: writing %d sentences to %s", len(eligible), names[SENTENCES])
+            for chunk in _batches(list(range(len(eligible)))):
+                self.client.insert(
+                    names[SENTENCES],
+                    [
+                        {
+                            **meta[int(owner[i])],
+                            "id": int(eligible[i]),
+                            "row": int(owner[i]),
+                            "start": int(sentences.spans[eligible[i]][0]),
+                            "dense": sentences.vectors[eligible[i]].tolist(),
+                        }
+                        for i in chunk
+                    ],
+                )
+            self._finish(names[PASSAGES], len(passages))
+            self._finish(names[SENTENCES], len(eligible))
+            return names, kind
 
     def _create(self, name: str, dim: int, kind: str, *, sparse: bool) -> None:
         """An empty collection; its indexes are built by `_finish` once the rows are in."""
@@ -456,9 +456,7 @@ class MilvusBackend:
         self._texts = texts
         self._dimension = dimension
         self._size = len(texts)
-        self._params: dict[str, Any] = {"metric_type": "IP"}
-        if dense_kind == "HNSW":
-            self._params["params"] = {"ef": HNSW_EF}
+        self._hnsw = dense_kind == "HNSW"
 
     @classmethod
     def open(
@@ -505,7 +503,10 @@ class MilvusBackend:
     ) -> list[dict[str, Any]]:
         if k <= 0 or (where is not None and not where.mask.any()):
             return []
-        params = self._params if field == "dense" else {"metric_type": "IP"}
+        params: dict[str, Any] = {"metric_type": "IP"}
+        if field == "dense" and self._hnsw:
+            # HNSW needs ef >= the number of hits asked for.
+            params["params"] = {"ef": max(HNSW_EF, k)}
         found = milvus_call(
             self.uri,
             "search",
