@@ -324,7 +324,10 @@ class MilvusWriter:
             eligible = np.flatnonzero(sentences.eligible)
             owner = np.searchsorted(sentences.offsets, eligible, side="right") - 1
             log.info("Milvus: writing %d sentences to %s", len(eligible), names[SENTENCES])
-            for chunk in _batches(list(range(len(eligible)))):
+            for chunk in _batches(np.arange(len(eligible))):
+                ids = eligible[chunk]
+                # Rounded through float16 as the local index stores them, so both score alike.
+                rounded = sentences.vectors[ids].astype(np.float16).astype(np.float32)
                 self.client.insert(
                     names[SENTENCES],
                     [
@@ -333,9 +336,9 @@ class MilvusWriter:
                             "id": int(eligible[i]),
                             "row": int(owner[i]),
                             "start": int(sentences.spans[eligible[i]][0]),
-                            "dense": sentences.vectors[eligible[i]].tolist(),
+                            "dense": rounded[j].tolist(),
                         }
-                        for i in chunk
+                        for j, i in enumerate(chunk.tolist())
                     ],
                 )
             self._finish(names[PASSAGES], len(passages))
