@@ -6,8 +6,9 @@ of both in hybrid mode: how many have the same top 10, and MRR@10 on each.
 Latency: the warm query median on each backend, with the query embedding
 (cache cleared) and without it (ranking alone, the vector cached).
 
-Scale: synthetic passages (random unit vectors, two answer sentences each, 60
-words drawn from a Zipf-distributed pseudo-Dutch vocabulary) built into each
+Scale: synthetic passages (random unit vectors, two answer sentences each, one
+above 100,000 passages to fit in memory, 60 words drawn from a Zipf-distributed
+pseudo-Dutch vocabulary) built into each
 backend, timed from vectors to a searchable index (the BM25 weights included,
 embedding excluded), then hybrid queries timed through the same ranking code
 the app uses (`HybridRanker.rank` with a given query vector).
@@ -131,7 +132,8 @@ def parity(data_dir: Path, out: Path, question_sets: dict[str, Path]) -> Parity:
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[list[Passage], np.ndarray, SentenceVectors]:
-    """n passages of pseudo words with unit passage vectors and two answer sentences each."""
+    """n passages of pseudo words with unit passage vectors and their answer sentences."""
+    per = SENTENCES_PER_PASSAGE if n <= 100_000 else 1
     rng = np.random.default_rng(seed)
     letters = np.array(list("abdeghiklmnoprstuvw"))
     vocab = ["".join(rng.choice(letters, size=rng.integers(4, 9))) for _ in range(VOCABULARY)]
@@ -154,16 +156,19 @@ def synthetic(n: int, seed: int = 0) -> tuple[list[Passage], np.ndarray, Sentenc
             )
         )
     vectors = _unit(rng.normal(size=(n, DIM)).astype(np.float32))
-    count = n * SENTENCES_PER_PASSAGE
-    offsets = np.arange(0, count + 1, SENTENCES_PER_PASSAGE, dtype=np.int64)
-    first = [len(" ".join(vocab[i] for i in draws[r][:half])) + 1 for r in range(n)]
-    spans = np.array(
-        [span for r, f in enumerate(first) for span in ((0, f), (f + 1, len(passages[r].text)))],
-        dtype=np.int32,
-    )
+    count = n * per
+    offsets = np.arange(0, count + 1, per, dtype=np.int64)
+    if per == 2:
+        first = [len(" ".join(vocab[i] for i in draws[r][:half])) + 1 for r in range(n)]
+        spans = np.array(
+            [s for r, f in enumerate(first) for s in ((0, f), (f + 1, len(passages[r].text)))],
+            dtype=np.int32,
+        )
+    else:
+        spans = np.array([(0, len(p.text)) for p in passages], dtype=np.int32)
     # Sentences near their passage, as real ones are.
     noise = rng.normal(scale=0.5, size=(count, DIM)).astype(np.float32)
-    sentence_vectors = _unit(np.repeat(vectors, SENTENCES_PER_PASSAGE, axis=0) + noise / DIM**0.5)
+    sentence_vectors = _unit(np.repeat(vectors, per, axis=0) + noise / DIM**0.5)
     return passages, vectors, SentenceVectors(offsets, spans, sentence_vectors)
 
 
