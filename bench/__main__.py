@@ -353,8 +353,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(STAGES))
     parser.add_argument("--quick", action="store_true", help="Smaller scale and load runs.")
-    # 1,000,000 is estimated (not measured) to need over 12 GB: the BM25 build holds every passage's
-    # term counts, Milvus Lite a second copy of every vector): opt in.
+    # 1,000,000 is estimated (not measured) to need over 12 GB (the BM25 build holds
+    # every passage's term counts, Milvus Lite a second copy of every vector): opt in.
     parser.add_argument(
         "--milvus-sizes", default="100000", help="Synthetic corpus sizes of the milvus stage."
     )
