@@ -25,10 +25,6 @@ def settings(isolated_data_dir: Path) -> Settings:
     return Settings(data_dir=isolated_data_dir, corpus_dir=SEEDS)
 
 
-# The search suite runs on both backends; the milvus ones on Milvus Lite.
-BACKENDS = ["local", pytest.param("milvus", marks=pytest.mark.milvus)]
-
-
 @pytest.fixture(scope="module")
 def milvus_lite(tmp_path_factory: pytest.TempPathFactory):
     """One Milvus Lite file, so one engine process, per test module; stopped at its end."""
@@ -40,11 +36,3 @@ def milvus_lite(tmp_path_factory: pytest.TempPathFactory):
         return
     if path.exists():
         server_manager_instance.release_server(str(path))
-
-
-def on_backend(settings: Settings, backend: str, lite: Path, name: str) -> Settings:
-    """Settings for a backend; milvus tests share their module's Lite file, each under
-    its own alias (collection prefix)."""
-    if backend == "local":
-        return settings
-    return settings.with_(backend="milvus", milvus_uri=str(lite), milvus_collection=name)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BACKENDS, on_backend
-from index_fixtures import FakeEmbedder, fill_store, fixture_settings
+from index_fixtures import BACKENDS, FakeEmbedder, fill_store, fixture_settings, on_backend
 
 from index import Filters, QueryError, Searcher, build_index
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import on_backend
-from index_fixtures import FakeEmbedder, fill_store, fixture_settings
+from index_fixtures import FakeEmbedder, fill_store, fixture_settings, on_backend
 
 from app.cli import cli
 from index import Filters, IndexNotReady, Searcher, build_index
