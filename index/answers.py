@@ -20,8 +20,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from index.backends import SentenceLookup
 from index.results import AnswerSentence, Highlight, Hit
-from index.sentences import SentenceVectors, is_answer_candidate, similarities
+from index.sentences import is_answer_candidate, similarities
 
 # A further sentence is marked only when it scores nearly as well as the best.
 MARGIN = 0.03
@@ -88,10 +89,13 @@ def highlights(text: str, chosen: Sequence[ScoredSentence]) -> tuple[Highlight, 
 
 
 class AnswerMaker:
-    """Marks answer sentences in hits and picks the short answer across them."""
+    """Marks answer sentences in hits and picks the short answer across them.
 
-    def __init__(self, sentences: SentenceVectors, analyse: Callable[[str], list[str]]) -> None:
-        self.sentences = sentences
+    The sentence vectors come with each call (a backend fetches those of the
+    hits it ranked; the local one holds them all).
+    """
+
+    def __init__(self, analyse: Callable[[str], list[str]]) -> None:
         self.analyse = analyse
         # A sentence's terms never change and hits repeat across searches:
         # analysing them once makes the largest part of ranking's own CPU go away.
@@ -100,16 +104,18 @@ class AnswerMaker:
         )
 
     def for_ranked(
-        self, row: int, text: str, query: str, qvec: np.ndarray | None
+        self, row: int, text: str, query: str, qvec: np.ndarray | None, sentences: SentenceLookup
     ) -> list[ScoredSentence]:
         """The sentences of a ranked passage that best answer the query."""
-        spans, vectors = self.sentences.of(row)
+        spans, vectors = sentences.of(row)
         terms = set(self.analyse(query))
         return pick(score_sentences(text, spans, vectors, qvec, terms, self.sentence_terms))
 
-    def for_quote(self, row: int, found: Sequence[Highlight]) -> list[ScoredSentence]:
+    def for_quote(
+        self, row: int, found: Sequence[Highlight], sentences: SentenceLookup
+    ) -> list[ScoredSentence]:
         """The sentence that holds the first quoted span: the quote's own sentence."""
-        spans, _ = self.sentences.of(row)
+        spans, _ = sentences.of(row)
         out = [
             ScoredSentence(a, b, 1.0)
             for a, b in spans.tolist()

@@ -18,17 +18,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from index.backends import check_backend
 from index.dense import DenseIndex, choose_kind
 from index.keyword import BM25Index
 from index.manifest import SNAPSHOT, Manifest, new_version_dir, publish
+from index.ranking import prose_words
 from index.sentences import SentenceVectors
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 from ingest.store import Store
+
+if TYPE_CHECKING:
+    from index.backends.milvus import MilvusWriter
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +82,19 @@ class BuildReport:
 
 
 def index_settings(settings: Settings) -> dict[str, object]:
-    """The settings an index depends on: a change in any of them needs a rebuild."""
-    return {"embed_context": embed_context(settings), "decompound": True, "keyword_text": "passage"}
+    """The settings an index depends on: a change in any of them needs a rebuild.
+
+    The backend is named only when it is not the local one, so local indexes
+    built before there was a choice stay valid.
+    """
+    values: dict[str, object] = {
+        "embed_context": embed_context(settings),
+        "decompound": True,
+        "keyword_text": "passage",
+    }
+    if settings.backend != "local":
+        values["backend"] = settings.backend
+    return values
 
 
 def embed_context(settings: Settings) -> str:
@@ -163,6 +179,26 @@ def build_index(
     settings: Settings, store: Store, embedder: EmbedderLike, progress: bool = True
 ) -> BuildReport:
     """Embed (with the cache), build dense + keyword indexes, publish them atomically."""
+    writer = None
+    if check_backend(settings.backend) == "milvus":
+        from index.backends.milvus import MilvusWriter
+
+        # Connect first: an unreachable Milvus is said before minutes of embedding.
+        writer = MilvusWriter(settings)
+    try:
+        return _build(settings, store, embedder, progress, writer)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _build(
+    settings: Settings,
+    store: Store,
+    embedder: EmbedderLike,
+    progress: bool,
+    writer: MilvusWriter | None,
+) -> BuildReport:
     started = time.perf_counter()
     documents = {d.source: d for d in store.documents()}
     passages = store.passages()
@@ -186,16 +222,24 @@ def build_index(
     finally:
         cache.close()
 
-    kind = choose_kind(settings.dense_index, len(passages), settings.hnsw_threshold)
-    dense = DenseIndex.build(vectors.reshape(len(passages), embedder.dimension), kind)
     keyword = BM25Index.build([passage_for_keywords(p, documents.get(p.source)) for p in passages])
-
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = new_version_dir(settings.index_dir, stamp)
-    dense.save(folder)
-    keyword.save(folder)
     (folder / ROWS_FILE).write_text(json.dumps([p.id for p in passages]), "utf-8")
-    sentences.save(folder)
+    matrix = vectors.reshape(len(passages), embedder.dimension)
+    collections: dict[str, str] = {}
+    if writer is not None:
+        # The weights go to Milvus; the folder keeps what analyses a query.
+        keyword.save(folder, weights=False)
+        prose = [prose_words(p.text) for p in passages]
+        collections, kind = writer.write(
+            folder.name.removeprefix("v-"), passages, documents, matrix, keyword, sentences, prose
+        )
+    else:
+        kind = choose_kind(settings.dense_index, len(passages), settings.hnsw_threshold)
+        DenseIndex.build(matrix, kind).save(folder)
+        keyword.save(folder)
+        sentences.save(folder)
     seconds = time.perf_counter() - started
     report = BuildReport(
         documents=len(documents),
@@ -217,6 +261,7 @@ def build_index(
         dense_kind=kind,
         settings=index_settings(settings),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
+        collections=collections,
         build={
             "seconds": round(seconds, 2),
             "passages_embedded": passages_new,
@@ -226,6 +271,8 @@ def build_index(
     )
     store.snapshot(folder / SNAPSHOT)
     publish(settings.index_dir, folder, manifest)
+    if writer is not None:
+        writer.publish(collections)
     log.info(report.summary())
     return report
 

@@ -119,6 +119,12 @@ class DutchAnalyzer:
         return None
 
 
+def query_counts(ids: dict[str, int], terms: Sequence[str]) -> dict[int, float]:
+    """The query side of BM25: term id -> how often the query says it (unknown terms out)."""
+    counts = Counter(ids[t] for t in terms if t in ids)
+    return {term: float(n) for term, n in counts.items()}
+
+
 class BM25Index:
     """Okapi BM25 with weights precomputed into one sparse term × passage matrix.
 
@@ -182,17 +188,26 @@ class BM25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage (0 where no term matches)."""
-        ids = [self.terms[t] for t in self.analyzer.terms(query) if t in self.terms]
-        if not ids:
+        return self.scores_terms(self.analyzer.terms(query))
+
+    def scores_terms(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every passage for already analysed query terms."""
+        counts = query_counts(self.terms, terms)
+        if not counts:
             return np.zeros(self.size, dtype=np.float32)
-        counts = Counter(ids)
         rows = list(counts)
         q = np.array([counts[r] for r in rows], dtype=np.float32)
         return np.asarray(q @ self.weights[rows].toarray(), dtype=np.float32).ravel()
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The top-k (row, score) pairs with a positive score, best first."""
-        scores = self.scores(query)
+        return self.search_terms(self.analyzer.terms(query), k, mask)
+
+    def search_terms(
+        self, terms: Sequence[str], k: int, mask: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """`search` for already analysed query terms."""
+        scores = self.scores_terms(terms)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         positive = np.flatnonzero(scores > 0)
@@ -201,8 +216,23 @@ class BM25Index:
         top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
         return [(int(i), float(scores[i])) for i in top]
 
-    def save(self, folder: Path) -> None:
-        sparse.save_npz(folder / self.FILE, self.weights)
+    def passage_weights(self) -> list[dict[int, float]]:
+        """The document side of BM25, per passage: term id -> weight. The inner product
+        with `query_counts` is exactly `scores_terms`, which is how a sparse-vector
+        engine (Milvus) ranks keywords as this index does."""
+        by_passage = self.weights.tocsc()
+        out: list[dict[int, float]] = []
+        for col in range(self.size):
+            start, end = by_passage.indptr[col], by_passage.indptr[col + 1]
+            ids = by_passage.indices[start:end].tolist()
+            out.append(dict(zip(ids, by_passage.data[start:end].tolist(), strict=True)))
+        return out
+
+    def save(self, folder: Path, *, weights: bool = True) -> None:
+        """Write the index; without `weights` only what analyses a query (for a
+        backend that holds the weights itself)."""
+        if weights:
+            sparse.save_npz(folder / self.FILE, self.weights)
         meta = {
             "k1": self.k1,
             "b": self.b,
@@ -214,7 +244,13 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
+        analyzer, terms = cls.load_vocabulary(folder)
         meta = json.loads((folder / cls.VOCAB_FILE).read_text("utf-8"))
         weights = sparse.load_npz(folder / cls.FILE).tocsr()
-        analyzer = DutchAnalyzer(meta["vocabulary"], decompound=meta["decompound"])
-        return cls(analyzer, meta["terms"], weights, k1=meta["k1"], b=meta["b"])
+        return cls(analyzer, terms, weights, k1=meta["k1"], b=meta["b"])
+
+    @classmethod
+    def load_vocabulary(cls, folder: Path) -> tuple[DutchAnalyzer, dict[str, int]]:
+        """The query analyser and the term ids, without the weights."""
+        meta = json.loads((folder / cls.VOCAB_FILE).read_text("utf-8"))
+        return DutchAnalyzer(meta["vocabulary"], decompound=meta["decompound"]), meta["terms"]

@@ -44,6 +44,8 @@ class Manifest:
     version: int = FORMAT_VERSION
     created: str = ""
     build: dict[str, Any] = field(default_factory=dict)
+    # The milvus backend: this version's collections ("passages", "sentences").
+    collections: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)

@@ -1,24 +1,23 @@
 """The hybrid ranking: dense (passages and their best sentence) fused with BM25.
 
-`HybridRanker` holds what ranking needs at query time (the dense and keyword
-indexes, the sentence vectors, per-passage flags) and answers one question:
-which rows, in which order. Everything that turns rows into hits, highlights
-and a short answer lives elsewhere (answers.py), so another backend can take
-this seam's place: it needs `rank` and nothing else.
+`HybridRanker` holds what ranking needs at query time (a backend that gives
+dense and keyword candidates and sentence vectors, per-passage flags) and
+answers one question: which rows, in which order. The backend (local files or
+Milvus, index/backends/) sits below it; everything that turns rows into hits,
+highlights and a short answer lives above it (answers.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.dense import DenseIndex
+from index.backends import Backend, RowFilter
 from index.fusion import fuse
-from index.keyword import BM25Index
-from index.sentences import SentenceVectors, similarities
+from index.sentences import similarities
 from ingest.document import Passage
 
 # Up to this many passages the hybrid rescores every passage with its sentences.
@@ -68,77 +67,98 @@ def prose_words(text: str) -> int:
 
 
 class HybridRanker:
-    """Rank rows (passages) for a query by one method: keyword, dense or hybrid."""
+    """Rank rows (passages) for a query by one method: keyword, dense or hybrid.
+
+    The candidates come from a backend (backends/); analysis of the query,
+    best-sentence rescoring and fusion are done here, so every backend ranks
+    alike.
+    """
 
     def __init__(
         self,
         ranking: Ranking,
         passages: Sequence[Passage],
-        dense: DenseIndex,
-        keyword: BM25Index,
-        sentences: SentenceVectors,
+        backend: Backend,
+        analyse: Callable[[str], list[str]],
     ) -> None:
         self.ranking = ranking
-        self.dense = dense
-        self.keyword = keyword
-        self.sentences = sentences
+        self.backend = backend
+        self.analyse = analyse
         self._size = len(passages)
         self.dense_eligible: np.ndarray | None = None
         if ranking.min_prose_words > 0:
             self.dense_eligible = np.array(
                 [prose_words(p.text) >= ranking.min_prose_words for p in passages], dtype=bool
             )
-        self.passage_vectors = (
-            dense.index.reconstruct_n(0, dense.size)
-            if 0 < dense.size <= SENTENCE_SCAN_LIMIT
-            else None
-        )
+        self.passage_vectors = backend.all_passage_vectors(SENTENCE_SCAN_LIMIT)
 
     def rank(
         self,
         text: str,
         mode: str,
         k: int,
-        mask: np.ndarray | None,
+        where: RowFilter | None,
         embed: Callable[[str], np.ndarray],
     ) -> tuple[list[tuple[int, float]], np.ndarray | None]:
         """Rows best first with their scores, and the query vector (None for keyword)."""
         r = self.ranking
         depth = max(k, r.depth)
-        keyword = self.keyword.search(text, depth, mask) if mode in ("keyword", "hybrid") else []
+        keyword = (
+            self.backend.keyword(self.analyse(text), depth, where)
+            if mode in ("keyword", "hybrid")
+            else []
+        )
         if mode == "keyword":
             return keyword, None
         qvec = embed(text)
         if mode == "dense":
-            return self.dense.search(qvec, depth, mask), qvec
-        dense = self.dense_with_sentences(qvec, depth, mask)
+            return self.backend.dense(qvec, depth, where), qvec
+        dense = self.dense_with_sentences(qvec, depth, where)
         fused = fuse([dense, keyword], [r.dense_weight, r.keyword_weight], r.fusion, r.rrf_k)
         return fused, qvec
 
+    def _prose_only(self, where: RowFilter | None) -> RowFilter | None:
+        """The filter of the hybrid's dense side: link-only passages left out (see Ranking)."""
+        if self.dense_eligible is None:
+            return where
+        if where is None:
+            return RowFilter(self.dense_eligible, min_prose_words=self.ranking.min_prose_words)
+        return replace(
+            where,
+            mask=where.mask & self.dense_eligible,
+            min_prose_words=self.ranking.min_prose_words,
+        )
+
     def dense_with_sentences(
-        self, qvec: np.ndarray, depth: int, mask: np.ndarray | None, scan: bool = True
+        self, qvec: np.ndarray, depth: int, where: RowFilter | None, scan: bool = True
     ) -> list[tuple[int, float]]:
         """Dense ranking where a passage's best sentence counts too (see Ranking).
 
-        Up to SENTENCE_SCAN_LIMIT passages every passage is scored (a few
-        thousand dot products); above it (or with `scan` off) only the passage
-        index's top candidates are rescored, so large corpora stay fast.
+        Up to SENTENCE_SCAN_LIMIT passages a local index scores every passage (a
+        few thousand dot products); above it (or with `scan` off, or on a
+        server backend) only candidates are rescored: the passage index's top
+        ones, and the passages of the best sentences when the backend can
+        search sentences, so large corpora stay fast.
         """
         w = self.ranking.sentence_weight
-        if self.dense_eligible is not None:
-            mask = self.dense_eligible if mask is None else mask & self.dense_eligible
+        where = self._prose_only(where)
         if w <= 0:
-            return self.dense.search(qvec, depth, mask)
+            return self.backend.dense(qvec, depth, where)
         if self.passage_vectors is not None and scan:
-            rows = np.arange(self._size) if mask is None else np.flatnonzero(mask)
+            rows = np.arange(self._size) if where is None else np.flatnonzero(where.mask)
             own = similarities(self.passage_vectors[rows], qvec)
         else:
-            found = self.dense.search(qvec, depth * 3, mask)
-            rows = np.array([r for r, _ in found], dtype=np.int64)
+            found = self.backend.dense(qvec, depth * 3, where)
+            seen = {r for r, _ in found}
+            extra = sorted(set(self.backend.sentence_candidates(qvec, depth * 3, where)) - seen)
+            rows = np.array([r for r, _ in found] + extra, dtype=np.int64)
             own = np.array([s for _, s in found], dtype=np.float32)
+            if extra:
+                more = self.backend.dense_scores(qvec, np.array(extra, dtype=np.int64))
+                own = np.concatenate([own, more.astype(np.float32)])
         if rows.size == 0:
             return []
-        best = self.sentences.best(rows, qvec)
+        best = self.backend.best_sentences(rows, qvec)
         score = np.where(np.isfinite(best), (1 - w) * own + w * best, own)
         top = np.argsort(-score, kind="stable")[:depth]
         return [(int(rows[i]), float(score[i])) for i in top]

@@ -26,12 +26,18 @@ import numpy as np
 
 from index.answers import AnswerMaker, ScoredSentence, highlights
 from index.asks import Ask, AskIndex
+from index.backends import (
+    RowFilter,
+    SentenceLookup,
+    check_backend,
+    open_backend,
+    probe_backend,
+)
 from index.build import ROWS_FILE, EmbedderLike, index_settings
 from index.citation import cite, cite_quote
-from index.dense import DenseIndex
 from index.exact import ExactQuotes
 from index.filters import FilterResolver
-from index.keyword import BM25Index, dutch_stopwords
+from index.keyword import dutch_stopwords
 from index.manifest import REBUILD, SNAPSHOT, Manifest, read_manifest
 from index.query import clean_query
 from index.quote_check import QuoteCheck, QuoteChecker
@@ -45,9 +51,9 @@ from index.results import (
     QueryError,
     SearchResponse,
 )
-from index.sentences import SentenceVectors
 from index.similar import Related, eligible_rows, related_passages
 from ingest.document import Document, Passage
+from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
 from ingest.store import Store, StoreError
 
@@ -83,15 +89,10 @@ class Searcher:
         self._by_source: dict[str, list[int]] = {}
         for row, p in enumerate(self._passages):
             self._by_source.setdefault(p.source, []).append(row)
-        self.dense = DenseIndex.load(folder, manifest.dense_kind)
-        self.keyword = BM25Index.load(folder)
-        self.sentences = SentenceVectors.load(folder)
-        if self.sentences.passages != len(self._passages):
-            raise IndexNotReady(f"The sentence index in {folder} is incomplete. {REBUILD}")
-        self.ranker = HybridRanker(
-            self.ranking, self._passages, self.dense, self.keyword, self.sentences
-        )
-        self.answers = AnswerMaker(self.sentences, self.keyword.analyzer.terms)
+        self.backend = open_backend(settings, folder, manifest, self._passages)
+        analyse = self.backend.analyzer.terms
+        self.ranker = HybridRanker(self.ranking, self._passages, self.backend, analyse)
+        self.answers = AnswerMaker(analyse)
         self.quotes = ExactQuotes(self._documents, self._sources, self._passages, self._by_source)
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
         self._lock = threading.Lock()
@@ -116,6 +117,12 @@ class Searcher:
                 f"No documents have been indexed yet in {settings.data_dir}. {REBUILD}"
             )
         folder, manifest = read_manifest(settings.index_dir)
+        built_for = manifest.settings.get("backend", "local")
+        if built_for != check_backend(settings.backend):
+            raise IndexNotReady(
+                f"The search index was built for the {built_for} backend, but the backend is "
+                f"now {settings.backend} (ADVIESZOEKER_BACKEND). {REBUILD}"
+            )
         # Search the snapshot of the store the index was built from: an ingest
         # or an interrupted re-index changes the live store, never what the
         # published index answers from.
@@ -134,6 +141,9 @@ class Searcher:
         if why is None and embedder is None:
             from index.model import Embedder
 
+            # A server backend that cannot be reached is said before the (slow) model load.
+            probe_backend(settings)
+
             embedder = Embedder.load(settings, progress=False)
         if why is None and embedder is not None:
             why = manifest.mismatch(
@@ -147,7 +157,7 @@ class Searcher:
             raise IndexNotReady(f"The search index cannot be used: {why}. {REBUILD}")
         try:
             searcher = cls(settings, store, embedder, manifest, folder)
-        except IndexNotReady:
+        except AdvieszoekerError:  # IndexNotReady, an unreachable Milvus: their own message
             store.close()
             raise
         except (OSError, ValueError, RuntimeError, KeyError, EOFError, BadZipFile) as exc:
@@ -156,12 +166,13 @@ class Searcher:
             raise IndexNotReady(
                 f"The search index in {folder} is damaged ({type(exc).__name__}). {REBUILD}"
             ) from exc
-        if searcher.dense.size != len(searcher._passages):
+        if searcher.backend.size != len(searcher._passages):
             searcher.close()
             raise IndexNotReady(f"The search index in {folder} is incomplete. {REBUILD}")
         return searcher
 
     def close(self) -> None:
+        self.backend.close()
         self.store.close()
 
     # Search
@@ -178,6 +189,7 @@ class Searcher:
         filters, filter_notices = self.filters.resolve(filters)
         notices += filter_notices
         mask = self.filters.mask(filters)
+        where = None if mask is None else RowFilter(mask, filters)
         parsed = parse_query(text)
         if mode == "auto":
             mode = "exact" if parsed.phrases else "hybrid"
@@ -185,7 +197,7 @@ class Searcher:
             phrases = parsed.phrases or (text,)
             words = parsed.words if parsed.phrases else ""
             notices += parsed.notices
-            response = self._exact(text, phrases, words, k, mask, notices)
+            response = self._exact(text, phrases, words, k, where, notices)
             if response.hits or (mask is not None and not mask.any()):
                 return response
             shown = " ".join(f"“{p}”" for p in phrases)
@@ -196,10 +208,12 @@ class Searcher:
             )
             mode = "hybrid"
         wanted = " ".join([*parsed.phrases, parsed.words]) if parsed.phrases else text
-        ranked, qvec = self.ranker.rank(wanted, mode, k, mask, self.query_vector)
+        ranked, qvec = self.ranker.rank(wanted, mode, k, where, self.query_vector)
+        ranked = ranked[:k]
+        sentences = self.backend.sentences(np.array([row for row, _ in ranked], dtype=np.int64))
         hits = [
-            self._ranked_hit(i + 1, row, score, wanted, qvec)
-            for i, (row, score) in enumerate(ranked[:k])
+            self._ranked_hit(i + 1, row, score, wanted, qvec, sentences)
+            for i, (row, score) in enumerate(ranked)
         ]
         return SearchResponse(
             query=text,
@@ -234,20 +248,23 @@ class Searcher:
         phrases: tuple[str, ...],
         words: str,
         k: int,
-        mask: np.ndarray | None,
+        where: RowFilter | None,
         notices: tuple[str, ...],
     ) -> SearchResponse:
-        found, split = self.quotes.find(phrases, mask)
+        found, split = self.quotes.find(phrases, None if where is None else where.mask)
         if words and found:
             # Plain words next to the quotes decide the order among the passages that quote.
+            rows = np.array(sorted(found), dtype=np.int64)
             allowed = np.zeros(len(self._passages), dtype=bool)
-            allowed[list(found)] = True
-            ranked_rows = self.ranker.rank(words, "hybrid", len(found), allowed, self.query_vector)
+            allowed[rows] = True
+            only = RowFilter(allowed, rows=rows)
+            ranked_rows = self.ranker.rank(words, "hybrid", len(found), only, self.query_vector)
             ranked = [row for row, _ in ranked_rows[0]]
             ranked += sorted(set(found) - set(ranked), key=self.quotes.doc_order)
         else:
             ranked = sorted(found, key=self.quotes.doc_order)
         hits: list[tuple[Hit, list[ScoredSentence]]] = []
+        sentences = self.backend.sentences(np.array(ranked[:k], dtype=np.int64))
         for rank, row in enumerate(ranked[:k], start=1):
             marked = tuple(sorted(found[row], key=lambda h: h.start))
             passage = self._passages[row]
@@ -255,7 +272,7 @@ class Searcher:
             hit = Hit(rank, 1.0, passage, document, marked)
             # An exact quote is cited with the page it is printed on.
             hit = replace(hit, citation=cite(document, passage, hit.locate(marked[0])))
-            hits.append((hit, self.answers.for_quote(row, marked)))
+            hits.append((hit, self.answers.for_quote(row, marked, sentences)))
         if split and found:
             notices += (
                 "Het citaat loopt over de grens van twee passages; elk toont zijn deel ervan.",
@@ -272,11 +289,17 @@ class Searcher:
         )
 
     def _ranked_hit(
-        self, rank: int, row: int, score: float, query: str, qvec: np.ndarray | None
+        self,
+        rank: int,
+        row: int,
+        score: float,
+        query: str,
+        qvec: np.ndarray | None,
+        sentences: SentenceLookup,
     ) -> tuple[Hit, list[ScoredSentence]]:
         passage = self._passages[row]
         document = self._documents[passage.source]
-        chosen = self.answers.for_ranked(row, passage.text, query, qvec)
+        chosen = self.answers.for_ranked(row, passage.text, query, qvec, sentences)
         marked = highlights(passage.text, chosen)
         return Hit(rank, score, passage, document, marked, cite(document, passage)), chosen
 
@@ -313,7 +336,7 @@ class Searcher:
                 self._asks = AskIndex(
                     self.documents(),
                     {s: self.passages(s) for s in self._sources},
-                    self.keyword.analyzer.terms,
+                    self.backend.analyzer.terms,
                 )
         return self._asks.find(query, filters)
 
@@ -334,13 +357,13 @@ class Searcher:
                 )
         allowed = self._similar_rows & (self._source_ids != self._source_ids[row])
         vectors = self.ranker.passage_vectors
-        vector = vectors[row] if vectors is not None else self.dense.index.reconstruct(row)
+        vector = vectors[row] if vectors is not None else self.backend.passage_vector(row)
         return related_passages(
             row,
             self._passages,
             self._documents,
             vector,
-            self.dense.search,
+            lambda query, k, mask: self.backend.dense(query, k, RowFilter(mask)),
             allowed,
             k=k,
             min_score=self.settings.similar_min_score if min_score is None else min_score,

@@ -68,6 +68,16 @@ class Settings:
     upload_max_pages: int = 500
     upload_types: str = ".pdf,.docx,.txt,.md"
 
+    # Where the index lives (issue 15): "local" (FAISS and BM25 files in the data
+    # folder) or "milvus". milvus_uri "" is a Milvus Lite file in the data folder;
+    # a URL such as http://host:19530 (with milvus_token, "user:password" or an
+    # API key) is a Milvus standalone or cluster. milvus_collection names the
+    # alias the published collections go by (and prefixes their names).
+    backend: str = "local"
+    milvus_uri: str = ""
+    milvus_token: str = ""
+    milvus_collection: str = "advieszoeker"
+
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -90,6 +100,11 @@ class Settings:
     def uploads_dir(self) -> Path:
         """Files added from the web app, under generated names (app/uploads.py)."""
         return self.data_dir / "uploads"
+
+    @property
+    def milvus_address(self) -> str:
+        """The pymilvus URI: the configured one, or the Milvus Lite file in the data folder."""
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

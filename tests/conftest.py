@@ -23,3 +23,16 @@ def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def settings(isolated_data_dir: Path) -> Settings:
     return Settings(data_dir=isolated_data_dir, corpus_dir=SEEDS)
+
+
+@pytest.fixture(scope="module")
+def milvus_lite(tmp_path_factory: pytest.TempPathFactory):
+    """One Milvus Lite file, so one engine process, per test module; stopped at its end."""
+    path = tmp_path_factory.mktemp("milvus") / "milvus.db"
+    yield path
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:
+        return
+    if path.exists():
+        server_manager_instance.release_server(str(path))

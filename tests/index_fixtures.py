@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from index.keyword import DutchAnalyzer
 from ingest.document import Document, Passage, content_hash, passage_id
@@ -162,3 +163,16 @@ def fill_store(settings: Settings, corpus: list = CORPUS) -> Store:
     for document, passages in make_documents(corpus):
         store.replace_document(document, passages)
     return store
+
+
+# The search suite runs on both backends; the milvus ones on Milvus Lite (the
+# `milvus_lite` fixture of conftest.py gives each test module its own file).
+BACKENDS = ["local", pytest.param("milvus", marks=pytest.mark.milvus)]
+
+
+def on_backend(settings: Settings, backend: str, lite: Path, name: str) -> Settings:
+    """Settings for a backend; milvus tests share their module's Lite file, each under
+    its own alias (collection prefix)."""
+    if backend == "local":
+        return settings
+    return settings.with_(backend="milvus", milvus_uri=str(lite), milvus_collection=name)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from index_fixtures import FakeEmbedder, fill_store, fixture_settings
+from index_fixtures import BACKENDS, FakeEmbedder, fill_store, fixture_settings, on_backend
 
 from index import Filters, QueryError, Searcher, build_index
 
 
-@pytest.fixture(scope="module")
-def searcher(tmp_path_factory) -> Searcher:
-    settings = fixture_settings(tmp_path_factory.mktemp("search"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def searcher(request, tmp_path_factory, milvus_lite) -> Searcher:
+    """The fixture corpus indexed on each backend: every test here runs on both."""
+    base = fixture_settings(tmp_path_factory.mktemp("search"))
+    settings = on_backend(base, request.param, milvus_lite, "search")
     embedder = FakeEmbedder()
     with fill_store(settings) as store:
         build_index(settings, store, embedder, progress=False)
@@ -179,9 +181,9 @@ def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
     import numpy as np
 
     qvec = searcher.query_vector("werkdruk bij leraren")
-    sentences = searcher.sentences
     rows = np.arange(len(searcher.passages()))
-    best = sentences.best(rows, qvec)
+    sentences = searcher.backend.sentences(rows)
+    best = searcher.backend.best_sentences(rows, qvec)
     for row in rows:
         _, vectors = sentences.of(int(row))
         sims = [float(v @ qvec) for v in vectors if np.any(v != 0)]
@@ -192,7 +194,8 @@ def test_sentence_rescoring_equals_a_plain_loop(searcher: Searcher) -> None:
     assert [r for r, _ in partial] == [r for r, _ in full]
 
 
-def test_link_only_passage_stays_out_of_the_dense_ranking(tmp_path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_link_only_passage_stays_out_of_the_dense_ranking(tmp_path, backend, milvus_lite) -> None:
     from index_fixtures import CORPUS
 
     from index.ranking import prose_words
@@ -200,7 +203,7 @@ def test_link_only_passage_stays_out_of_the_dense_ranking(tmp_path) -> None:
     link = "https://leerpunt.be/leidraden"
     assert prose_words(link) == 0 and prose_words(f"Zie {link}") == 1
     corpus = [*CORPUS, ("003_links.txt", "Links", None, None, None, [((), 4, link)])]
-    settings = fixture_settings(tmp_path)
+    settings = on_backend(fixture_settings(tmp_path), backend, milvus_lite, "links")
     embedder = FakeEmbedder()
     with fill_store(settings, corpus) as store:
         build_index(settings, store, embedder, progress=False)
