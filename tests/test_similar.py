@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from index_fixtures import CORPUS, FakeEmbedder, fill_store, fixture_settings
+from index_fixtures import BACKENDS, CORPUS, FakeEmbedder, fill_store, fixture_settings, on_backend
 
 from index import Searcher, build_index
 from index.results import QueryError
@@ -22,9 +22,11 @@ ECHO = (
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
-    settings = fixture_settings(tmp_path_factory.mktemp("similar")).with_(similar_min_score=-1.0)
+@pytest.fixture(scope="module", params=BACKENDS)
+def searcher(request, tmp_path_factory: pytest.TempPathFactory, milvus_lite) -> Searcher:
+    """On each backend: Meer hierover asks the backend for a passage's vector and neighbours."""
+    base = fixture_settings(tmp_path_factory.mktemp("similar")).with_(similar_min_score=-1.0)
+    settings = on_backend(base, request.param, milvus_lite, "similar")
     embedder = FakeEmbedder()
     with fill_store(settings, [*CORPUS, ECHO]) as store:
         build_index(settings, store, embedder, progress=False)
