@@ -68,7 +68,7 @@ _SERV = r"\b(?:de\s+)?(?:serv|raad|sociale\s+partners)"
 # "De SERV vraagt / pleit voor / beveelt aan / dringt aan op / stelt voor …"
 _REQUEST = re.compile(
     _SERV + r"\b[^.;:]{0,100}?\b(?:vraagt|vragen|pleit|pleiten|beveelt|bevelen|dringt|dringen|"
-    r"adviseert|adviseren|roept|roepen|suggereert|raadt|ondersteunt\s+de\s+vraag|wil\s+dat|"
+    r"adviseert|adviseren|roept|roepen|suggereert|raadt|ondersteunt\s+de\s+vraag|wil(?!\s+met\b)|"
     r"denkt\s+(?:bv\.\s+|bijvoorbeeld\s+)?aan|"
     # Separable: "De SERV stelt maatregelen voor", not "stelt vast dat … voor".
     r"stel(?:t|len)\s+(?!vast\b)[^.;:]{0,60}?\bvoor)\b",
