@@ -30,7 +30,9 @@ import numpy as np
 
 from index import Searcher, build_index
 from index.backends.local import LocalBackend
-from index.backends.milvus import MilvusBackend, MilvusWriter, connect
+from index.backends.milvus import MilvusBackend
+from index.backends.milvus_client import connect
+from index.backends.milvus_publish import MilvusWriter
 from index.dense import DenseIndex, choose_kind
 from index.evaluate import Evaluation, evaluate, load_questions
 from index.keyword import BM25Index

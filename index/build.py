@@ -33,7 +33,7 @@ from ingest.settings import Settings
 from ingest.store import Store
 
 if TYPE_CHECKING:
-    from index.backends.milvus import MilvusWriter
+    from index.backends.milvus_publish import MilvusWriter
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def build_index(
     """Embed (with the cache), build dense + keyword indexes, publish them atomically."""
     writer = None
     if check_backend(settings.backend) == "milvus":
-        from index.backends.milvus import MilvusWriter
+        from index.backends.milvus_publish import MilvusWriter
 
         # Connect first: an unreachable Milvus is said before minutes of embedding.
         writer = MilvusWriter(settings)

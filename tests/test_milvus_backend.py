@@ -23,7 +23,8 @@ from index_fixtures import FakeEmbedder, fill_store, fixture_settings, on_backen
 from app.cli import cli
 from index import Filters, IndexNotReady, Searcher, build_index
 from index.backends import BackendUnavailable, RowFilter
-from index.backends.milvus import Aliases, MilvusWriter, alias_names, connect, expression
+from index.backends.milvus_client import connect, expression
+from index.backends.milvus_publish import Aliases, MilvusWriter, alias_names
 from index.manifest import MANIFEST, current_version
 from ingest.settings import Settings
 
@@ -178,7 +179,7 @@ def test_lite_file_in_use_says_so(tmp_path, milvus_lite) -> None:
     # This process holds the module's Lite file; another process cannot open it.
     connect(Settings(milvus_uri=str(milvus_lite))).close()
     probe = (
-        "import sys; from index.backends.milvus import connect; from ingest.settings import "
+        "import sys; from index.backends.milvus_client import connect; from ingest.settings import "
         f"Settings\ntry: connect(Settings(milvus_uri={str(milvus_lite)!r}))\n"
         "except Exception as e: print(e)"
     )

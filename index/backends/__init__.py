@@ -125,6 +125,6 @@ def open_backend(
 def probe_backend(settings: Settings) -> None:
     """Raise BackendUnavailable now if the configured engine cannot be reached."""
     if check_backend(settings.backend) == "milvus":
-        from index.backends.milvus import connect
+        from index.backends.milvus_client import connect
 
         connect(settings).close()
