@@ -19,31 +19,27 @@ from __future__ import annotations
 
 import errno
 import hmac
-import json
 import logging
-import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from app.upload_checks import TYPE_NAMES, UploadRejected, allowed_types, dutch_reason
 from app.upload_checks import inspect_upload as inspect
+from app.upload_folder import UploadFolder
 from index.build import EmbedderLike, build_index
 from index.jobs import index_job
-from index.manifest import SNAPSHOT, current_version, drop_unpublished, write_text_atomic
+from index.manifest import SNAPSHOT, current_version, drop_unpublished
 from ingest.errors import AdvieszoekerError
-from ingest.metadata import METADATA_FILE
 from ingest.settings import Settings
 from ingest.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
 # Display names and upload times of the stored files, by generated name.
-REGISTRY = "uploads.json"
 PREFIX = "upload-"
 # Less free space than this after a failure: the disk is full, say so.
 DISK_RESERVE = 4 * 1024 * 1024
@@ -153,6 +149,7 @@ class Uploads:
     ) -> None:
         self.settings = settings
         self.folder = settings.uploads_dir
+        self.files = UploadFolder(self.folder)
         self._embedder = embedder
         self._on_published = on_published
 
@@ -247,7 +244,7 @@ class Uploads:
             with Store.open(self.settings.db_path) as store:
                 for item in fresh:
                     progress(item.index, "opslaan")
-                    self._store_file(item)
+                    self.files.store(item.source, item.incoming.path, item.incoming.name, item.meta)
                 for item in fresh:
                     progress(item.index, "lezen en in passages knippen")
                 kept = self._ingest(store, fresh, results)
@@ -290,7 +287,7 @@ class Uploads:
             if item.source in skipped:
                 reason = dutch_reason(skipped[item.source])
                 results[item.index] = FileResult(item.incoming.name, "rejected", reason)
-                self._forget([item.source])
+                self.files.forget([item.source])
             else:
                 kept.append(item)
         return kept
@@ -299,7 +296,7 @@ class Uploads:
 
     def uploaded(self) -> list[UploadedDocument]:
         """The documents added in the app, newest first."""
-        registry = self._registry()
+        registry = self.files.registry()
         out = [
             UploadedDocument(source, str(entry.get("name", source)), str(entry.get("uploaded", "")))
             for source, entry in registry.items()
@@ -329,48 +326,11 @@ class Uploads:
                 drop_unpublished(self.settings.index_dir)
                 raise UploadFailed(_failure_message(exc, self.settings.data_dir)) from None
             # Only once the index without it is published: the file can go.
-            self._forget([source])
+            self.files.forget([source])
         self._on_published()
         return f"“{known[source].name}” is verwijderd uit de documenten."
 
     # Files and registry
-
-    def _store_file(self, item: _Pending) -> None:
-        """Copy the upload into the uploads folder under its generated name, atomically."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / item.source
-        if not target.exists():
-            # Copied under a hidden name, synced, then renamed: never half a file.
-            partial = self.folder / f".incoming-{item.source}"
-            try:
-                shutil.copyfile(item.incoming.path, partial)
-                with partial.open("rb+") as handle:
-                    os.fsync(handle.fileno())
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
-        registry = self._registry()
-        registry[item.source] = {
-            "name": item.incoming.name,
-            "uploaded": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        self._write_registry(registry)
-        entries = self._metadata()
-        if item.meta:
-            entries[item.source] = item.meta
-        else:
-            entries.pop(item.source, None)
-        self._write_metadata(entries)
-
-    def _forget(self, sources: list[str]) -> None:
-        """Delete stored files and their registry and metadata entries."""
-        registry, entries = self._registry(), self._metadata()
-        for source in sources:
-            (self.folder / source).unlink(missing_ok=True)
-            registry.pop(source, None)
-            entries.pop(source, None)
-        self._write_registry(registry)
-        self._write_metadata(entries)
 
     def _roll_back(self, items: list[_Pending]) -> None:
         """Undo a failed job: its half-written version, and its files out of the live
@@ -383,38 +343,9 @@ class Uploads:
         except (OSError, sqlite3.Error, AdvieszoekerError) as exc:
             log.warning("rollback could not clean the store: %s", exc)
         try:
-            self._forget([i.source for i in items])
+            self.files.forget([i.source for i in items])
         except OSError as exc:
             log.warning("rollback could not clean the uploads folder: %s", exc)
-
-    def _registry(self) -> dict[str, dict[str, Any]]:
-        try:
-            return json.loads((self.folder / REGISTRY).read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    def _write_registry(self, registry: dict[str, dict[str, Any]]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(registry, ensure_ascii=False, indent=1)
-        write_text_atomic(self.folder / REGISTRY, text)
-
-    def _metadata(self) -> dict[str, dict[str, Any]]:
-        import tomllib
-
-        try:
-            return tomllib.loads((self.folder / METADATA_FILE).read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-
-    def _write_metadata(self, entries: dict[str, dict[str, Any]]) -> None:
-        # JSON strings are valid TOML basic strings: no TOML writer needed.
-        lines = ["# Metadata of the documents added in the web app (app/uploads.py)."]
-        for source, fields in sorted(entries.items()):
-            lines.append(f"\n[{json.dumps(source)}]")
-            lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}"
-                      for key, value in fields.items()]  # fmt: skip
-        self.folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(self.folder / METADATA_FILE, "\n".join(lines) + "\n")
 
     def _published_titles(self) -> dict[str, str]:
         """Source -> title of the documents the published index answers from."""
