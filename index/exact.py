@@ -36,7 +36,7 @@ class ExactQuotes:
         self._spans: dict[str, tuple[list[int], list[int]]] = {}
         self._lock = threading.Lock()
 
-    def _quote_index(self) -> QuoteIndex:
+    def quote_index(self) -> QuoteIndex:
         """Built on first use: most searches never quote."""
         with self._lock:
             if self._index is None:
@@ -51,7 +51,7 @@ class ExactQuotes:
         self, phrases: Sequence[str], mask: np.ndarray | None
     ) -> tuple[dict[int, list[Highlight]], bool]:
         """Rows quoting every phrase, with their highlights; and whether a quote was split."""
-        quotes = self._quote_index()
+        quotes = self.quote_index()
         found: dict[int, list[Highlight]] | None = None
         split = False
         for phrase in phrases:

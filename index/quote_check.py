@@ -23,7 +23,7 @@ import difflib
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,14 +163,25 @@ class QuoteChecker:
         documents: Sequence[Document],
         passages_of: Mapping[str, Sequence[Passage]],
         stopwords: Iterable[str] = (),
+        quote_index: Callable[[], QuoteIndex] | None = None,
     ) -> None:
+        """`quote_index`: the exact-quote index of the same documents in the same
+        order, shared with exact-quote search (`ExactQuotes.quote_index`) so it is
+        built once; without it the checker builds its own on first use."""
         self._documents = list(documents)
+        self._quote_index = quote_index or self._own_quote_index
         self._passages_of = passages_of
         self._stop = {normalise(w)[0] for w in stopwords}
         self._lock = threading.Lock()
         self._words: list[_Words] | None = None
         self._postings: dict[str, list[tuple[int, int]]] = {}
         self._exact: QuoteIndex | None = None
+
+    def _own_quote_index(self) -> QuoteIndex:
+        with self._lock:
+            if self._exact is None:
+                self._exact = QuoteIndex([d.cleaned for d in self._documents])
+            return self._exact
 
     def _prepare(self) -> list[_Words]:
         """Cut every document into words once, on first use (most searches never check)."""
@@ -183,7 +194,6 @@ class QuoteChecker:
                         if word not in self._stop:
                             postings[word].append((doc, pos))
                 self._postings = dict(postings)
-                self._exact = QuoteIndex([d.cleaned for d in self._documents])
                 self._words = words
             return self._words
 
@@ -228,8 +238,7 @@ class QuoteChecker:
         return self._result(quote, verdict, document, start, end, best.changes, best.coverage)
 
     def _exact_match(self, text: str, allowed: set[str] | None) -> tuple[int, int, int] | None:
-        assert self._exact is not None
-        for m in self._exact.find(text):
+        for m in self._quote_index().find(text):
             if allowed is None or self._documents[m.row].source in allowed:
                 return m.row, m.start, m.end
         return None

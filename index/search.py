@@ -101,6 +101,7 @@ class Searcher:
             [self._documents[s] for s in self._sources],
             {s: self.passages(s) for s in self._sources},
             dutch_stopwords(),
+            quote_index=self.quotes.quote_index,
         )
         self._asks: AskIndex | None = None  # extracted on first use
         # "Meer hierover": rows worth showing, and each row's document number.
