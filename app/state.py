@@ -65,38 +65,28 @@ class FilterChoices:
         should learn that, not conclude the corpus is silent.
         """
         by_id = dict(self.source_by_doc_id)
-        known_sources = set(by_id.values())
-        sources = []
-        for doc in documents or ():
-            source = by_id.get(doc, doc)
-            if source not in known_sources:
-                raise QueryError(
-                    f"Onbekend document {doc!r}. Geldige waarden: "
-                    f"{_listing(sorted(known_sources))} (of hun document-id)."
-                )
-            sources.append(source)
-        for label, given, valid in (
-            ("auteur", authors, self.authors),
-            ("soort", kinds, self.kinds),
-        ):
-            for value in given or ():
-                if value not in valid:
-                    raise QueryError(
-                        f"Onbekende {label} {value!r}. Geldige waarden: {_listing(valid)}."
-                    )
-        year_values = []
-        for year in years or ():
-            if str(year).strip() not in self.years:
-                raise QueryError(
-                    f"Ongeldig jaar {year!r}: geef een jaartal uit {_listing(self.years)}."
-                )
-            year_values.append(int(str(year).strip()))
+        sources = sorted(set(by_id.values()))
         return Filters(
-            sources=tuple(sources),
-            authors=tuple(authors or ()),
-            kinds=tuple(kinds or ()),
-            years=tuple(year_values),
+            sources=tuple(
+                _pick(by_id.get(d, d), sources, f"Onbekend document {d!r}", "(of hun document-id)")
+                for d in documents or ()
+            ),
+            authors=tuple(_pick(a, self.authors, f"Onbekende auteur {a!r}") for a in authors or ()),
+            kinds=tuple(_pick(k, self.kinds, f"Onbekende soort {k!r}") for k in kinds or ()),
+            years=tuple(int(_pick(y, self.years, f"Ongeldig jaar {y!r}")) for y in years or ()),
         )
+
+
+def _pick(value: object, valid: Sequence[str], problem: str, hint: str = "") -> str:
+    """The valid value `value` names (case and spaces aside), or a QueryError listing them.
+
+    Matched as `index.filters.FilterResolver` matches, so whatever the API lets
+    through, the search understands."""
+    wanted = str(value).strip().lower()
+    for choice in valid:
+        if choice.strip().lower() == wanted:
+            return choice
+    raise QueryError(f"{problem}. Geldige waarden: {_listing(valid)}{' ' + hint if hint else ''}.")
 
 
 def _listing(values: Sequence[str]) -> str:
