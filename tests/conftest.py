@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,12 @@ from ingest.settings import Settings
 
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).parent.parent / "seeds"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No adapting the model to each test's corpus (minutes each, index/adapt.py),
+    in this process or the CLIs and apps it starts; tests/test_adapt.py turns it on."""
+    os.environ["ADVIESZOEKER_MODEL_ADAPTATION"] = "none"
 
 
 @pytest.fixture(autouse=True)

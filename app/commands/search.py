@@ -43,6 +43,7 @@ def run_index(settings: Settings, paths: list[Path]) -> None:
         )
 
     try:
+        from index.adapt import ensure_adapted
         from index.jobs import index_job
         from index.model import Embedder
 
@@ -58,6 +59,8 @@ def run_index(settings: Settings, paths: list[Path]) -> None:
                 raise click.ClickException(
                     "No readable documents found; give .txt, .pdf or .docx files or folders."
                 )
+            adaptation = ensure_adapted(settings, store, progress=True)
+            click.echo(adaptation.summary())
             embedder = Embedder.load(settings)
             report = build_index(settings, store, embedder, progress=True)
     except AdvieszoekerError:
