@@ -94,7 +94,10 @@ def index_command(settings: Settings, paths: tuple[Path, ...]) -> None:
     """Ingest PATHS (files or folders; default: the corpus folder) and build the search index.
 
     Unchanged files are skipped and unchanged passages are not embedded again,
-    so running it after editing one document is quick.
+    so running it after editing one document is quick. For a new corpus, the
+    model is adapted to it first (some six minutes; set
+    ADVIESZOEKER_MODEL_ADAPTATION=none to skip): it is kept while at least half
+    of the corpus's passages were seen in that training.
     """
     from app.commands.search import run_index
 
