@@ -128,8 +128,12 @@ class Embedder:
                 f"set ADVIESZOEKER_QUERY_RUNTIME to one of: {', '.join(QUERY_RUNTIMES)}."
             )
         if settings.query_runtime == "onnx":
+            # An adapted model's export lives in its folder, so it goes with it.
             embedder.query_encoder = OnnxQueryEncoder.prepare(
-                model, settings.models_dir, embedder.fingerprint, settings.torch_threads
+                model,
+                adapted_dir or settings.models_dir,
+                embedder.fingerprint,
+                settings.torch_threads,
             )
         return embedder
 
