@@ -27,7 +27,7 @@ from index import Searcher
 from index.adapt import ensure_adapted
 from index.build import build_index
 from index.evaluate import CUTOFFS, Evaluation, evaluate, load_questions
-from index.model import Embedder
+from index.model import Embedder, base_model
 from ingest import ingest_paths
 from ingest.settings import Settings
 from ingest.store import Store
@@ -79,7 +79,7 @@ def build_fresh(data_dir: Path, corpus: Path) -> dict:
     shutil.rmtree(data_dir, ignore_errors=True)
     settings = Settings.from_env(data_dir=data_dir, corpus_dir=corpus)
     t0 = time.perf_counter()
-    Embedder.load(settings, progress=False, adapted=False)
+    base_model(settings, progress=False)  # the build alone: adapting loads the model itself
     model_s = time.perf_counter() - t0
     with Store.open(settings.db_path) as store:
         t0 = time.perf_counter()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.build import embed_context, passage_for_embedding
+from index.manifest import write_text_atomic
 from index.ranking import prose_words
 from index.sentences import is_answer_candidate, sentence_spans
 from ingest.document import Document, Passage
@@ -162,10 +163,10 @@ def adapted_model_dir(settings: Settings, base_source: str) -> Path | None:
     """The model adapted from this base model for this data folder, if there is one."""
     if check_adaptation(settings.model_adaptation) == "none":
         return None
-    info = _current_info(settings.models_dir / "adapted")
+    info = _current_info(_folder(settings))
     if info is None or info.get("base_source") != base_source:
         return None
-    return settings.models_dir / "adapted" / info["dir"]
+    return _folder(settings) / info["dir"]
 
 
 def ensure_adapted(settings: Settings, store: Store, progress: bool = True) -> AdaptReport:
@@ -177,7 +178,7 @@ def ensure_adapted(settings: Settings, store: Store, progress: bool = True) -> A
     _, source = base_model(settings, progress)
     passages = store.passages()
     hashes = {p.content_hash for p in passages}
-    folder = settings.models_dir / "adapted"
+    folder = _folder(settings)
     info = _current_info(folder)
     if info is not None and info.get("base_source") == source:
         seen = set(info.get("passages", ()))
@@ -200,7 +201,7 @@ def ensure_adapted(settings: Settings, store: Store, progress: bool = True) -> A
         _forget(folder)
         return AdaptReport("unsupported")
     started = time.perf_counter()
-    key = _key(base.source, sorted(hashes))
+    key = _key(source, sorted(hashes))
     target = folder / key
     try:
         _train(base, pairs, progress)
@@ -212,7 +213,7 @@ def ensure_adapted(settings: Settings, store: Store, progress: bool = True) -> A
             json.dumps(
                 {
                     "version": ADAPT_VERSION,
-                    "base_source": base.source,
+                    "base_source": source,
                     "pairs": len(pairs),
                     "passages": sorted(hashes),
                 }
@@ -221,7 +222,7 @@ def ensure_adapted(settings: Settings, store: Store, progress: bool = True) -> A
         )
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
-        _point_to(folder, key)
+        write_text_atomic(folder / CURRENT, key + "\n")
     except OSError as exc:
         raise AdaptationError(
             f"Could not save the adapted model in {folder} ({exc.strerror or exc}). "
@@ -322,6 +323,10 @@ def _key(base_source: str, hashes: list[str]) -> str:
     return f"ict-{digest.hexdigest()[:16]}"
 
 
+def _folder(settings: Settings) -> Path:
+    return settings.models_dir / "adapted"
+
+
 def _current_info(folder: Path) -> dict | None:
     try:
         name = (folder / CURRENT).read_text(encoding="utf-8").strip()
@@ -331,12 +336,6 @@ def _current_info(folder: Path) -> dict | None:
     if info.get("version") != ADAPT_VERSION:
         return None
     return {**info, "dir": name}
-
-
-def _point_to(folder: Path, name: str) -> None:
-    tmp = folder / f".{CURRENT}.tmp"
-    tmp.write_text(name + "\n", encoding="utf-8")
-    os.replace(tmp, folder / CURRENT)
 
 
 def _forget(folder: Path) -> None:
