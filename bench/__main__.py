@@ -52,12 +52,14 @@ STAGES = (
     "upload",
     "milvus",
 )
-# The hybrid as a first version would have it: equal-weight RRF, no sentence scores.
+# The hybrid as a first version would have it: equal-weight RRF, no sentence
+# scores, no late interaction.
 DEFAULT_HYBRID = {
     "fusion": "rrf",
     "dense_weight": 1.0,
     "keyword_weight": 1.0,
     "sentence_weight": 0.0,
+    "token_weight": 0.0,
 }
 
 

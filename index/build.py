@@ -9,10 +9,8 @@ from the cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,11 +21,13 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from index.backends import check_backend
+from index.cache import EmbeddingCache
 from index.dense import DenseIndex, choose_kind
 from index.keyword import BM25Index
 from index.manifest import SNAPSHOT, Manifest, new_version_dir, publish
 from index.ranking import prose_words
 from index.sentences import SentenceVectors
+from index.tokens import MAX_PASSAGES, TokenVectors
 from ingest.document import Document, Passage
 from ingest.settings import Settings
 from ingest.store import Store
@@ -45,7 +45,11 @@ DEFAULT_CONTEXT = "title+section"
 
 
 class EmbedderLike(Protocol):
-    """The part of `index.model.Embedder` the index needs (a fake one in tests)."""
+    """The part of `index.model.Embedder` the index needs (a fake one in tests).
+
+    An embedder that also has `encode_passage_tokens` and `encode_query_with_tokens`
+    gets late interaction (tokens.py); without them the ranking goes without.
+    """
 
     name: str
 
@@ -91,6 +95,8 @@ def index_settings(settings: Settings) -> dict[str, object]:
         "embed_context": embed_context(settings),
         "decompound": True,
         "keyword_text": "passage",
+        # Indexes from before late interaction have no token vectors: rebuilt.
+        "token_vectors": 1,
     }
     if settings.backend != "local":
         values["backend"] = settings.backend
@@ -112,67 +118,6 @@ def passage_for_embedding(passage: Passage, document: Document | None, context: 
     if "section" in context and passage.section:
         parts.append(" › ".join(passage.section))
     return "\n".join([" › ".join(parts), passage.text]) if parts else passage.text
-
-
-class EmbeddingCache:
-    """Vectors by (model fingerprint, text hash), in SQLite so writes are atomic."""
-
-    def __init__(self, path: Path, fingerprint: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.fingerprint = fingerprint
-        self._db = sqlite3.connect(path)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (fingerprint TEXT, key TEXT, vector BLOB, "
-            "PRIMARY KEY (fingerprint, key))"
-        )
-
-    def close(self) -> None:
-        self._db.close()
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT key, vector FROM vectors WHERE fingerprint = ? AND key IN ({marks})",
-                [self.fingerprint, *chunk],
-            )
-            for key, blob in rows:
-                found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
-
-    def put(self, items: dict[str, np.ndarray]) -> None:
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                [(self.fingerprint, k, v.astype(np.float32).tobytes()) for k, v in items.items()],
-            )
-
-    def embed(
-        self, texts: Sequence[str], embedder: EmbedderLike, *, progress: bool
-    ) -> tuple[np.ndarray, int]:
-        """Vectors for `texts` (cached ones reused) and how many were newly embedded."""
-        keys = [self.key(t) for t in texts]
-        found = self.get(sorted(set(keys)))
-        missing: dict[str, str] = {}
-        for key, text in zip(keys, texts, strict=True):
-            if key not in found:
-                missing.setdefault(key, text)
-        if missing:
-            vectors = embedder.encode_passages(list(missing.values()), progress=progress)
-            new = dict(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
-            self.put(new)
-            found.update(new)
-        dim = embedder.dimension
-        out = np.zeros((len(texts), dim), dtype=np.float32)
-        for row, key in enumerate(keys):
-            out[row] = found[key]
-        return out, len(missing)
 
 
 def build_index(
@@ -219,6 +164,7 @@ def _build(
             return found
 
         sentences = SentenceVectors.build(passages, embed_sentences, embedder.dimension)
+        tokens = _token_vectors(passages, embedder, cache, progress)
     finally:
         cache.close()
 
@@ -240,6 +186,8 @@ def _build(
         DenseIndex.build(matrix, kind).save(folder)
         keyword.save(folder)
         sentences.save(folder)
+    if tokens is not None:  # with either backend: they rerank what it returns
+        tokens.save(folder)
     seconds = time.perf_counter() - started
     report = BuildReport(
         documents=len(documents),
@@ -275,6 +223,21 @@ def _build(
         writer.publish(collections)
     log.info(report.summary())
     return report
+
+
+def _token_vectors(
+    passages: Sequence[Passage], embedder: EmbedderLike, cache: EmbeddingCache, progress: bool
+) -> TokenVectors | None:
+    """Late interaction's token vectors (index/tokens.py), of the passage text
+    alone; None for a model without them or a corpus above MAX_PASSAGES."""
+    encode = getattr(embedder, "encode_passage_tokens", None)
+    if encode is None or len(passages) > MAX_PASSAGES:
+        return None
+    log.info("Token vectors of %d passages", len(passages))
+    found, _ = cache.embed_tokens(
+        [p.text for p in passages], lambda texts: encode(texts, progress=progress)
+    )
+    return TokenVectors.build([p.text for p in passages], lambda _: found)
 
 
 def passage_for_keywords(passage: Passage, document: Document | None) -> str:

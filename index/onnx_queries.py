@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bump when the exported graph changes, so old exports are not reused.
-EXPORT_VERSION = 3
+EXPORT_VERSION = 4  # 4: the token vectors are an output too (index/tokens.py)
 MIN_COSINE = 0.99999
 _PROBES = (
     "Wat vraagt de SERV over duaal leren?",
@@ -86,6 +86,10 @@ class OnnxQueryEncoder:
             if threads > 0:
                 options.intra_op_num_threads = threads
             options.log_severity_level = 3
+            # Idle threads sleep instead of spinning: a search goes on to torch's
+            # late interaction (tokens.py), and spinning threads took its cores
+            # (hybrid median 33-38 ms with spinning, 22-25 ms without, seeds).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )
@@ -108,8 +112,22 @@ class OnnxQueryEncoder:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         inputs = {"inputs_embeds": self.word_vectors[ids], "attention_mask": mask}
-        (vectors,) = self.session.run(None, inputs)
+        (vectors,) = self.session.run(["embedding"], inputs)
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_with_tokens(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One prompt-prefixed text's embedding, token ids and contextual token
+        vectors (not normalised), from one run of the graph."""
+        (encoding,) = self.tokenizer.encode_batch([text])
+        ids = np.array([encoding.ids], dtype=np.int64)
+        mask = np.array([encoding.attention_mask], dtype=np.int64)
+        inputs = {"inputs_embeds": self.word_vectors[ids], "attention_mask": mask}
+        vector, tokens = self.session.run(["embedding", "tokens"], inputs)
+        return (
+            np.asarray(vector[0], dtype=np.float32),
+            ids[0],
+            np.asarray(tokens[0], dtype=np.float32),
+        )
 
     def agreement(self, model: SentenceTransformer, reference: np.ndarray) -> float:
         """The lowest cosine between this graph's and PyTorch's vectors on the probes."""
@@ -153,7 +171,8 @@ def _word_vectors(model: SentenceTransformer) -> np.ndarray:
 
 
 def _export(model: SentenceTransformer, path: Path) -> None:
-    """Write the transformer + mean pooling + normalisation graph, atomically.
+    """Write the transformer + mean pooling + normalisation graph, atomically;
+    its second output is the token vectors before pooling (index/tokens.py).
 
     The graph starts after the token embedding lookup: that table holds most
     of a multilingual model's weights (250,000 tokens × 384 for e5-small,
@@ -173,13 +192,13 @@ def _export(model: SentenceTransformer, path: Path) -> None:
 
         def forward(
             self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor
-        ) -> torch.Tensor:
+        ) -> tuple[torch.Tensor, torch.Tensor]:
             tokens = self.transformer(
                 inputs_embeds=inputs_embeds, attention_mask=attention_mask
             ).last_hidden_state
             weights = attention_mask.unsqueeze(-1).to(tokens.dtype)
             pooled = (tokens * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=-1)
+            return torch.nn.functional.normalize(pooled, dim=-1), tokens
 
     sample = model.tokenizer(["query: voorbeeld"], return_tensors="pt")
     sample_embeds = transformer.get_input_embeddings()(sample["input_ids"])
@@ -193,11 +212,12 @@ def _export(model: SentenceTransformer, path: Path) -> None:
             (sample_embeds, sample["attention_mask"]),
             str(partial),
             input_names=["inputs_embeds", "attention_mask"],
-            output_names=["embedding"],
+            output_names=["embedding", "tokens"],
             dynamic_axes={
                 "inputs_embeds": {0: "batch", 1: "tokens"},
                 "attention_mask": {0: "batch", 1: "tokens"},
                 "embedding": {0: "batch"},
+                "tokens": {0: "batch", 1: "tokens"},
             },
             opset_version=17,
             # The TorchScript exporter: it needs no extra packages and handles

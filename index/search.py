@@ -18,13 +18,15 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from zipfile import BadZipFile
 
 import numpy as np
 
-from index.answers import AnswerMaker, ScoredSentence, highlights
+from index.answers import AnswerMaker, ScoredSentence, highlights, pick
 from index.asks import Ask, AskIndex
 from index.backends import (
     RowFilter,
@@ -52,6 +54,7 @@ from index.results import (
     SearchResponse,
 )
 from index.similar import Related, eligible_rows, related_passages
+from index.tokens import Tokens, TokenVectors
 from ingest.document import Document, Passage
 from ingest.errors import AdvieszoekerError
 from ingest.settings import Settings
@@ -91,12 +94,14 @@ class Searcher:
             self._by_source.setdefault(p.source, []).append(row)
         self.backend = open_backend(settings, folder, manifest, self._passages)
         analyse = self.backend.analyzer.terms
-        self.ranker = HybridRanker(self.ranking, self._passages, self.backend, analyse)
-        self.answers = AnswerMaker(analyse)
+        tokens = TokenVectors.load(folder)
+        self.ranker = HybridRanker(self.ranking, self._passages, self.backend, analyse, tokens)
+        self.answers = AnswerMaker(analyse, self.ranker.tokens)
         self.quotes = ExactQuotes(self._documents, self._sources, self._passages, self._by_source)
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
         self._lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_tokens: OrderedDict[str, tuple[np.ndarray, Tokens]] = OrderedDict()
         self.quote_checker = QuoteChecker(
             [self._documents[s] for s in self._sources],
             {s: self.passages(s) for s in self._sources},
@@ -209,11 +214,15 @@ class Searcher:
             )
             mode = "hybrid"
         wanted = " ".join([*parsed.phrases, parsed.words]) if parsed.phrases else text
-        ranked, qvec = self.ranker.rank(wanted, mode, k, where, self.query_vector)
+        embed_tokens = self.query_tokens if self.ranker.tokens is not None else None
+        ranked, qvec = self.ranker.rank(wanted, mode, k, where, self.query_vector, embed_tokens)
         ranked = ranked[:k]
         sentences = self.backend.sentences(np.array([row for row, _ in ranked], dtype=np.int64))
+        query_tokens = None
+        if embed_tokens is not None and ranked and mode != "keyword":
+            query_tokens = embed_tokens(wanted)  # cached: the rerank embedded it
         hits = [
-            self._ranked_hit(i + 1, row, score, wanted, qvec, sentences)
+            self._ranked_hit(i + 1, row, score, wanted, qvec, sentences, query_tokens)
             for i, (row, score) in enumerate(ranked)
         ]
         return SearchResponse(
@@ -226,22 +235,42 @@ class Searcher:
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding, with a small cache (repeated and paged queries are common)."""
+        if self.ranker.tokens is not None:  # one run of the model gives both
+            return self._query_with_tokens(text)[0]
+        return self._cached(
+            self._query_vectors,
+            text,
+            lambda: np.asarray(self.embedder.encode_queries([text]), dtype=np.float32)[0],
+        )
+
+    def query_tokens(self, text: str) -> Tokens:
+        """The query's token vectors for late interaction (tokens.py), cached alike."""
+        return self._query_with_tokens(text)[1]
+
+    def _query_with_tokens(self, text: str) -> tuple[np.ndarray, Tokens]:
+        return self._cached(
+            self._query_tokens, text, lambda: self.embedder.encode_query_with_tokens(text)
+        )
+
+    def _cached(self, cache: OrderedDict, text: str, compute: Callable[[], Any]) -> Any:
+        """The last 512 queries' embeddings; computed outside the lock."""
         with self._lock:
-            cached = self._query_vectors.get(text)
+            cached = cache.get(text)
             if cached is not None:
-                self._query_vectors.move_to_end(text)
+                cache.move_to_end(text)
                 return cached
-        vector = np.asarray(self.embedder.encode_queries([text]), dtype=np.float32)[0]
+        value = compute()
         with self._lock:
-            self._query_vectors[text] = vector
-            if len(self._query_vectors) > 512:
-                self._query_vectors.popitem(last=False)
-        return vector
+            cache[text] = value
+            if len(cache) > 512:
+                cache.popitem(last=False)
+        return value
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (so timings measure the model, not the cache)."""
         with self._lock:
             self._query_vectors.clear()
+            self._query_tokens.clear()
 
     def _exact(
         self,
@@ -297,12 +326,14 @@ class Searcher:
         query: str,
         qvec: np.ndarray | None,
         sentences: SentenceLookup,
+        query_tokens: Tokens | None = None,
     ) -> tuple[Hit, list[ScoredSentence]]:
+        """The hit, and its scored sentences (candidates for the short answer)."""
         passage = self._passages[row]
         document = self._documents[passage.source]
-        chosen = self.answers.for_ranked(row, passage.text, query, qvec, sentences)
-        marked = highlights(passage.text, chosen)
-        return Hit(rank, score, passage, document, marked, cite(document, passage)), chosen
+        scored = self.answers.for_ranked(row, passage.text, query, qvec, sentences, query_tokens)
+        marked = highlights(passage.text, pick(scored))
+        return Hit(rank, score, passage, document, marked, cite(document, passage)), scored
 
     # Tools on top of the search
 

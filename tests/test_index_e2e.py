@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import Searcher, build_index
@@ -100,3 +101,15 @@ def test_planted_misquotes_in_the_seeds(
     if change is not None:
         assert change in result["changes"]
         assert result["citation"] and result["lines"]
+
+
+def test_late_interaction_finds_a_passage_from_a_piece_of_it(searcher: Searcher) -> None:
+    """The index's token vectors and a query's line up token for token
+    (index/tokens.py): a passage's own opening words score it first."""
+    tokens = searcher.ranker.tokens
+    passages = searcher.store.passages()
+    assert tokens is not None and tokens.passages == len(passages)
+    rows = list(range(len(passages)))
+    for row in (0, len(passages) // 2, len(passages) - 1):
+        query = searcher.query_tokens(passages[row].text[:200])
+        assert int(np.argmax(tokens.maxsim(rows, query))) == row

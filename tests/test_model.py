@@ -392,6 +392,41 @@ def test_queries_go_through_onnx_with_the_vectors_torch_gives(
 
 
 @pytest.mark.e2e
+def test_query_vector_and_tokens_through_onnx_are_torch_s(
+    embedder: Embedder, fp32: Embedder
+) -> None:
+    """Late interaction (index/tokens.py) compares these with the passages' tokens:
+    the served path must give PyTorch's vectors, for the question's own words only."""
+    for text in [*QUERIES, "lang " * 700]:  # the last one over the window: truncated tokens
+        vector, (ids, vectors) = embedder.encode_query_with_tokens(text)
+        torch_vector, (torch_ids, torch_vectors) = fp32.encode_query_with_tokens(text)
+        assert float(vector @ embedder.encode_queries([text])[0]) >= 0.99999
+        assert float(vector @ torch_vector) >= 0.99999
+        np.testing.assert_array_equal(ids, torch_ids)
+        assert _cosines(vectors, torch_vectors).min() >= 0.9999
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        pieces = embedder.model.tokenizer.convert_ids_to_tokens(ids.tolist())
+        assert not any(p.strip("▁?,.:") == "" for p in pieces)
+        # The question's words, from the first (the prompt's tokens are not counted).
+        joined = embedder.model.tokenizer.decode(ids.tolist()).replace(" ", "")
+        assert joined.startswith(text.split()[0]) and joined.endswith(text.rstrip(" ?").split()[-1])
+
+
+@pytest.mark.e2e
+def test_passage_tokens_are_the_text_s_own(embedder: Embedder, passages: list[str]) -> None:
+    """One vector per token of the text (not of <s>, the prompt or </s>), unit length."""
+    encoded = embedder.encode_passage_tokens(passages[:3])
+    tokenizer = embedder.model.tokenizer
+    for text, (ids, vectors, spans) in zip(passages[:3], encoded, strict=True):
+        assert len(ids) == len(vectors) == len(spans) > 50
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+        assert tokenizer.decode(ids.tolist()).split()[:5] == text.split()[:5]
+        # Each token's span holds that token's characters in the text.
+        for token, (start, end) in zip(ids[:20].tolist(), spans[:20].tolist(), strict=True):
+            assert tokenizer.decode([token]).strip() == text[start:end].strip()
+
+
+@pytest.mark.e2e
 def test_onnx_queries_are_safe_from_many_threads(embedder: Embedder) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
