@@ -237,7 +237,7 @@ def _token_vectors(
     found, _ = cache.embed_tokens(
         [p.text for p in passages], lambda texts: encode(texts, progress=progress)
     )
-    return TokenVectors.build([p.text for p in passages], lambda _: found)
+    return TokenVectors.build(found)
 
 
 def passage_for_keywords(passage: Passage, document: Document | None) -> str:

@@ -141,13 +141,16 @@ class HybridRanker:
         if self.tokens is None or r.token_weight <= 0 or len(fused) < 2 or len(query[0]) == 0:
             return fused
         head, tail = fused[: r.token_depth], fused[r.token_depth :]
-        rows = [row for row, _ in head]
-        maxsim = self.tokens.maxsim(rows, query)
-        score = _unit_range(np.array([s for _, s in head])) + r.token_weight * _unit_range(maxsim)
-        order = np.argsort(-score, kind="stable")
+        maxsim = self.tokens.maxsim([row for row, _ in head], query)
+        # The project's weighted fusion: both min-max normalised, then summed.
+        reranked = fuse(
+            [head, [(row, float(m)) for (row, _), m in zip(head, maxsim, strict=True)]],
+            [1.0, r.token_weight],
+            "weighted",
+        )
         # Above the rows below the head, which keep their fused scores.
         floor = head[-1][1]
-        return [(rows[i], floor + float(score[i])) for i in order] + tail
+        return [(row, floor + score) for row, score in reranked] + tail
 
     def _prose_only(self, where: RowFilter | None) -> RowFilter | None:
         """The filter of the hybrid's dense side: link-only passages left out (see Ranking)."""
@@ -194,9 +197,3 @@ class HybridRanker:
         score = np.where(np.isfinite(best), (1 - w) * own + w * best, own)
         top = np.argsort(-score, kind="stable")[:depth]
         return [(int(rows[i]), float(score[i])) for i in top]
-
-
-def _unit_range(values: np.ndarray) -> np.ndarray:
-    """Min-max normalised to [0, 1]; all ones when every value is the same."""
-    span = float(values.max() - values.min()) if len(values) else 0.0
-    return (values - values.min()) / span if span > 0 else np.ones_like(values)

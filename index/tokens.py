@@ -22,7 +22,7 @@ not loaded, and kept only up to `MAX_PASSAGES` passages.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,6 @@ import numpy as np
 Tokens = tuple[np.ndarray, np.ndarray]
 # A passage's tokens also carry their character spans in its text (n, 2).
 PassageTokens = tuple[np.ndarray, np.ndarray, np.ndarray]
-EmbedTokens = Callable[[list[str]], list[PassageTokens]]
 # About 150 KB of disk a passage (read from it as needed, not held in memory):
 # above this many passages the ranking goes without.
 MAX_PASSAGES = 10_000
@@ -57,8 +56,8 @@ class TokenVectors:
         return len(self.offsets) - 1
 
     @classmethod
-    def build(cls, texts: Sequence[str], embed: EmbedTokens) -> TokenVectors:
-        tokens = embed(list(texts)) if texts else []
+    def build(cls, tokens: Sequence[PassageTokens]) -> TokenVectors:
+        """From each passage's tokens, in store order (Embedder.encode_passage_tokens)."""
         offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(t[0]) for t in tokens])
         if offsets[-1] > 0:

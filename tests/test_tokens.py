@@ -44,7 +44,7 @@ PASSAGES = [
 
 @pytest.fixture
 def vectors() -> TokenVectors:
-    return TokenVectors.build(["a", "b", "c"], lambda texts: PASSAGES)
+    return TokenVectors.build(PASSAGES)
 
 
 def test_maxsim_scores_the_passage_holding_the_query_tokens_first(vectors: TokenVectors) -> None:
