@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,28 +210,59 @@ class Embedder:
         """The query's vector (as `encode_queries` gives it) and its token vectors
         without its prompt and punctuation (see encode_passage_tokens), from one
         run of the ONNX graph when `load` prepared it."""
-        prompt = self.model.prompts.get(self.query_prompt_name or "", "")
-        fits = len(self._windows([text], self.query_prompt_name)) == 1
-        if self.query_encoder is not None and fits:
-            vector, ids, vectors = self.query_encoder.encode_with_tokens(prompt + text)
-            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
-        else:  # PyTorch, or a query longer than the window: its vector in windows
-            import torch
+        return self.encode_queries_with_tokens([text])[0]
 
-            vector = self.encode_queries([text])[0]
-            with torch.inference_mode():
-                (output,) = self.model.encode(
-                    [text], prompt_name=self.query_prompt_name, output_value="token_embeddings"
-                )
-            vectors = output.float().numpy()
-            tokenize = self.model.tokenizer
-            ids = np.asarray(
-                tokenize(prompt + text, truncation=True, max_length=self.max_tokens)["input_ids"]
+    def encode_queries_with_tokens(self, texts: Sequence[str]) -> list[tuple[np.ndarray, Tokens]]:
+        """Each query's vector and token vectors, as `encode_query_with_tokens`
+        gives them; the queries that fit the model's window share one run of the
+        ONNX graph, so concurrent searches (index/batching.py) pay about one.
+
+        A query longer than the window, or every query without ONNX Runtime,
+        goes through PyTorch one by one (a long one: its vector in windows, its
+        tokens those of its first window).
+        """
+        texts = list(texts)
+        prompt = self.model.prompts.get(self.query_prompt_name or "", "")
+        skip = self._prompt_length(prompt)
+        windows = Counter(w.text_index for w in self._windows(texts, self.query_prompt_name))
+        fits = [i for i in range(len(texts)) if windows[i] == 1]
+        raw: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        if self.query_encoder is not None and fits:
+            encoded = self.query_encoder.encode_with_tokens_batch([prompt + texts[i] for i in fits])
+            for i, (vector, ids, vectors) in zip(fits, encoded, strict=True):
+                raw[i] = (vector / max(float(np.linalg.norm(vector)), 1e-12), ids, vectors)
+        out: list[tuple[np.ndarray, Tokens]] = []
+        for i, text in enumerate(texts):
+            vector, ids, vectors = raw[i] if i in raw else self._torch_query_tokens(text, prompt)
+            out.append((vector.astype(np.float32), self._query_words(ids, vectors, skip)))
+        return out
+
+    def _torch_query_tokens(
+        self, text: str, prompt: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One query's vector (in windows when it is long), token ids and token
+        vectors (first window only) through PyTorch."""
+        import torch
+
+        vector = self.encode_queries([text])[0]
+        with torch.inference_mode():
+            (output,) = self.model.encode(
+                [text], prompt_name=self.query_prompt_name, output_value="token_embeddings"
             )
-        ids, vectors = _content_tokens(ids, vectors, self._prompt_length(prompt))
+        tokenize = self.model.tokenizer
+        ids = np.asarray(
+            tokenize(prompt + text, truncation=True, max_length=self.max_tokens)["input_ids"]
+        )
+        return vector, ids, output.float().numpy()
+
+    def _query_words(self, ids: np.ndarray, vectors: np.ndarray, skip: int) -> Tokens:
+        """The query's own tokens (see `_content_tokens`) that hold a letter or
+        digit: late interaction ranked better with punctuation left out
+        (bench/EXPERIMENTS.md). The one place every query path selects them."""
+        ids, vectors = _content_tokens(ids, vectors, skip)
         pieces = self.model.tokenizer.convert_ids_to_tokens(ids.tolist())
         words = np.array([_WORDLIKE.search(piece) is not None for piece in pieces], dtype=bool)
-        return vector.astype(np.float32), (ids[words], vectors[words])
+        return ids[words], vectors[words]
 
     def _prompt_length(self, prompt: str) -> int:
         """How many tokens the prompt adds after <s> (its trailing space joins the text's

@@ -413,6 +413,40 @@ def test_query_vector_and_tokens_through_onnx_are_torch_s(
 
 
 @pytest.mark.e2e
+def test_queries_with_tokens_together_are_each_as_alone(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent searches share runs of the graph (index/batching.py), their
+    texts padded to the run's longest: each must come out as it does alone,
+    its padding cut off, whether the texts share one run or runs by length."""
+    from index import onnx_queries
+
+    texts = [*QUERIES, *MESSY, "kort", "lang " * 700]  # the last one over the window
+    alone = [embedder.encode_query_with_tokens(text) for text in texts]
+    together = embedder.encode_queries_with_tokens(texts)
+    monkeypatch.setattr(onnx_queries, "_length_runs", lambda lengths: [list(range(len(lengths)))])
+    in_one_run = embedder.encode_queries_with_tokens(texts)
+    for text, (vector, (ids, vectors)), *batched in zip(
+        texts, alone, together, in_one_run, strict=True
+    ):
+        for other_vector, (other_ids, other_vectors) in batched:
+            assert float(vector @ other_vector) >= 0.99999, text
+            np.testing.assert_array_equal(other_ids, ids)
+            assert _cosines(other_vectors, vectors).min() >= 0.99999, text
+
+
+def test_length_runs_group_texts_of_similar_length() -> None:
+    from index.onnx_queries import _length_runs
+
+    lengths = [30, 12, 13, 31, 60, 12, 29]
+    runs = _length_runs(lengths)
+    assert sorted(i for run in runs for i in run) == list(range(len(lengths)))
+    assert [sorted(lengths[i] for i in run) for run in runs] == [[12, 12, 13], [29, 30, 31], [60]]
+    assert _length_runs([20] * 5) == [[0, 1, 2, 3, 4]]  # no padding: one run
+    assert _length_runs([]) == []
+
+
+@pytest.mark.e2e
 def test_passage_tokens_are_the_text_s_own(embedder: Embedder, passages: list[str]) -> None:
     """One vector per token of the text (not of <s>, the prompt or </s>), unit length."""
     encoded = embedder.encode_passage_tokens(passages[:3])

@@ -31,6 +31,7 @@ from app.search_service import SearchService
 from app.state import SearchState
 from app.web import create_app
 from index.batching import BatchingEmbedder
+from index.tokens import Tokens
 from ingest.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,6 +222,140 @@ def test_a_failing_batch_fails_each_caller_and_the_next_one_works() -> None:
     with pytest.raises(RuntimeError, match="hiccup"):
         batching.encode_queries(["eerste"])
     assert batching.encode_queries(["tweede"]).shape == (1, 64)
+
+
+def _with_tokens(embedder: FakeEmbedder, text: str) -> tuple[np.ndarray, Tokens]:
+    """A fake query's vector and token vectors: one hashed vector per word."""
+    words = text.split()
+    ids = np.array([len(w) for w in words], dtype=np.int32)
+    return embedder._vector(text), (ids, np.stack([embedder._vector(w) for w in words]))
+
+
+class SlowTokenEmbedder(SlowEmbedder):
+    def encode_queries_with_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, Tokens]]:
+        self.calls.append(len(texts))
+        time.sleep(0.03)
+        return [_with_tokens(self, t) for t in texts]
+
+
+def _assert_same_tokens(got: tuple[np.ndarray, Tokens], text: str) -> None:
+    vector, (ids, vectors) = _with_tokens(FakeEmbedder(), text)
+    np.testing.assert_allclose(got[0], vector)
+    np.testing.assert_array_equal(got[1][0], ids)
+    np.testing.assert_allclose(got[1][1], vectors)
+
+
+def test_concurrent_queries_with_tokens_share_model_calls_and_get_their_own_rows() -> None:
+    inner = SlowTokenEmbedder()
+    batching = BatchingEmbedder(inner)
+    texts = [f"vraag {i} over {'stages ' * (i % 3)}leerlingen" for i in range(12)]
+    out: dict[int, tuple[np.ndarray, Tokens]] = {}
+    threads = [
+        threading.Thread(
+            target=lambda i=i: out.update({i: batching.encode_query_with_tokens(texts[i])})
+        )
+        for i in range(12)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(inner.calls) == 12 and len(inner.calls) < 6
+    for i, text in enumerate(texts):
+        _assert_same_tokens(out[i], text)
+
+
+class GatedEmbedder(FakeEmbedder):
+    """Holds its first call until `open` is set, so the requests made meanwhile
+    wait together for the next batch; records each call; fails once if `fail`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, int]] = []
+        self.open = threading.Event()
+        self.fail = False
+
+    def _called(self, kind: str, texts: list[str]) -> None:
+        first = not self.calls
+        self.calls.append((kind, len(texts)))
+        if first:
+            assert self.open.wait(10)
+        elif self.fail:
+            self.fail = False
+            raise RuntimeError("model hiccup")
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        self._called("plain", texts)
+        return super().encode_queries(texts)
+
+    def encode_queries_with_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, Tokens]]:
+        self._called("tokens", texts)
+        return [_with_tokens(self, t) for t in texts]
+
+
+def _in_one_batch(requests: list[tuple[str, str]], inner: GatedEmbedder) -> list[object]:
+    """What each caller gets (or the exception it hears) when the (kind, text)
+    requests are made together while a first call holds the model thread, so
+    they wait for the next batch all together."""
+    batching = BatchingEmbedder(inner)
+    held = threading.Thread(target=lambda: batching.encode_queries(["eerst"]))
+    held.start()
+    deadline = time.monotonic() + 10
+    while not inner.calls and time.monotonic() < deadline:
+        time.sleep(0.001)
+    out: list[object] = [None] * len(requests)
+
+    def ask(i: int) -> None:
+        kind, text = requests[i]
+        try:
+            if kind == "tokens":
+                out[i] = batching.encode_query_with_tokens(text)
+            else:
+                out[i] = batching.encode_queries([text])
+        except Exception as exc:
+            out[i] = exc
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    while batching._requests.qsize() < len(requests) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    inner.open.set()
+    for t in [held, *threads]:
+        t.join()
+    return out
+
+
+def test_a_batch_of_plain_and_token_requests_is_one_model_call() -> None:
+    inner = GatedEmbedder()
+    requests = [("tokens" if i % 3 else "plain", f"vraag {i} over stages") for i in range(9)]
+    out = _in_one_batch(requests, inner)
+    # The held first call, then one call that gives the plain requests their vectors too.
+    assert inner.calls == [("plain", 1), ("tokens", 9)]
+    for (kind, text), got in zip(requests, out, strict=True):
+        if kind == "tokens":
+            _assert_same_tokens(got, text)  # type: ignore[arg-type]
+        else:
+            assert isinstance(got, np.ndarray) and got.shape == (1, 64)
+            np.testing.assert_allclose(got, FakeEmbedder().encode_queries([text]), rtol=1e-6)
+
+
+def test_a_failing_batch_of_token_requests_fails_each_caller() -> None:
+    inner = GatedEmbedder()
+    inner.fail = True
+    requests = [("tokens" if i % 2 else "plain", f"vraag {i}") for i in range(6)]
+    out = _in_one_batch(requests, inner)
+    assert inner.calls == [("plain", 1), ("tokens", 6)]
+    assert all(isinstance(e, RuntimeError) and "hiccup" in str(e) for e in out), out
+
+
+def test_an_embedder_with_only_the_one_query_call_still_gets_tokens() -> None:
+    class OneByOne(FakeEmbedder):
+        def encode_query_with_tokens(self, text: str) -> tuple[np.ndarray, Tokens]:
+            return _with_tokens(self, text)
+
+    batching = BatchingEmbedder(OneByOne())
+    _assert_same_tokens(batching.encode_query_with_tokens("vraag over stages"), "vraag over stages")
 
 
 # --------------------------------------------------------------- graceful stop
