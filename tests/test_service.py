@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -188,19 +189,22 @@ class SlowEmbedder(FakeEmbedder):
         return super().encode_queries(texts)
 
 
-def test_concurrent_queries_share_model_calls_and_get_their_own_rows() -> None:
-    inner = SlowEmbedder()
-    batching = BatchingEmbedder(inner)
-    texts = [f"vraag {i} over leerlingen en werkplekken {i}" for i in range(12)]
-    out: dict[int, np.ndarray] = {}
-    threads = [
-        threading.Thread(target=lambda i=i: out.update({i: batching.encode_queries([texts[i]])}))
-        for i in range(12)
-    ]
+def _concurrently(call: Callable[[int], object], n: int) -> dict[int, Any]:
+    """call(0) … call(n - 1), each in its own thread started at once; their results."""
+    out: dict[int, Any] = {}
+    threads = [threading.Thread(target=lambda i=i: out.update({i: call(i)})) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return out
+
+
+def test_concurrent_queries_share_model_calls_and_get_their_own_rows() -> None:
+    inner = SlowEmbedder()
+    batching = BatchingEmbedder(inner)
+    texts = [f"vraag {i} over leerlingen en werkplekken {i}" for i in range(12)]
+    out = _concurrently(lambda i: batching.encode_queries([texts[i]]), len(texts))
     assert sum(inner.calls) == 12 and len(inner.calls) < 6
     plain = FakeEmbedder()
     for i, text in enumerate(texts):
@@ -249,17 +253,7 @@ def test_concurrent_queries_with_tokens_share_model_calls_and_get_their_own_rows
     inner = SlowTokenEmbedder()
     batching = BatchingEmbedder(inner)
     texts = [f"vraag {i} over {'stages ' * (i % 3)}leerlingen" for i in range(12)]
-    out: dict[int, tuple[np.ndarray, Tokens]] = {}
-    threads = [
-        threading.Thread(
-            target=lambda i=i: out.update({i: batching.encode_query_with_tokens(texts[i])})
-        )
-        for i in range(12)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    out = _concurrently(lambda i: batching.encode_query_with_tokens(texts[i]), len(texts))
     assert sum(inner.calls) == 12 and len(inner.calls) < 6
     for i, text in enumerate(texts):
         _assert_same_tokens(out[i], text)
