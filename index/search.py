@@ -4,7 +4,7 @@ It loads the store, the model and the indexes once (`Searcher.open`) and then
 serves `search` calls from the CLI, the web app and the tests alike. It is a
 thin front: ranking is `ranking.HybridRanker`, exact quotes `exact.ExactQuotes`,
 highlights and the short answer `answers.AnswerMaker`, filters
-`filters.FilterResolver`. Modes:
+`filters.FilterResolver`, the queries' embeddings `query_vectors.QueryVectors`. Modes:
 
 - "auto": exact-quote search when the query holds quoted phrases, else hybrid;
 - "exact": quoted phrases (or the whole query) must occur, in document order;
@@ -17,11 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from zipfile import BadZipFile
 
 import numpy as np
@@ -42,6 +39,7 @@ from index.filters import FilterResolver
 from index.keyword import dutch_stopwords
 from index.manifest import REBUILD, SNAPSHOT, Manifest, read_manifest
 from index.query import clean_query
+from index.query_vectors import QueryVectors
 from index.quote_check import QuoteCheck, QuoteChecker
 from index.quotes import parse_query
 from index.ranking import HybridRanker, Ranking, prose_words
@@ -79,7 +77,6 @@ class Searcher:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.embedder = embedder
         self.manifest = manifest
         self.ranking = Ranking(**_ranking_overrides(settings))
         self._documents = {d.source: d for d in store.documents()}
@@ -99,9 +96,8 @@ class Searcher:
         self.answers = AnswerMaker(analyse, self.ranker.tokens)
         self.quotes = ExactQuotes(self._documents, self._sources, self._passages, self._by_source)
         self.filters = FilterResolver(self._documents, self._sources, self._passages)
-        self._lock = threading.Lock()
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._query_tokens: OrderedDict[str, tuple[np.ndarray, Tokens]] = OrderedDict()
+        self._lock = threading.Lock()  # the lazily built asks and "meer hierover" data
+        self.queries = QueryVectors(embedder, with_tokens=self.ranker.tokens is not None)
         self.quote_checker = QuoteChecker(
             [self._documents[s] for s in self._sources],
             {s: self.passages(s) for s in self._sources},
@@ -233,44 +229,26 @@ class Searcher:
             answer=self.answers.short_answer(hits),
         )
 
+    @property
+    def embedder(self) -> EmbedderLike:
+        return self.queries.embedder
+
+    @embedder.setter
+    def embedder(self, embedder: EmbedderLike) -> None:
+        """The server swaps in a BatchingEmbedder after opening."""
+        self.queries.embedder = embedder
+
     def query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding, with a small cache (repeated and paged queries are common)."""
-        if self.ranker.tokens is not None:  # one run of the model gives both
-            return self._query_with_tokens(text)[0]
-        return self._cached(
-            self._query_vectors,
-            text,
-            lambda: np.asarray(self.embedder.encode_queries([text]), dtype=np.float32)[0],
-        )
+        """The query's embedding, cached (query_vectors.py)."""
+        return self.queries.vector(text)
 
     def query_tokens(self, text: str) -> Tokens:
         """The query's token vectors for late interaction (tokens.py), cached alike."""
-        return self._query_with_tokens(text)[1]
-
-    def _query_with_tokens(self, text: str) -> tuple[np.ndarray, Tokens]:
-        return self._cached(
-            self._query_tokens, text, lambda: self.embedder.encode_query_with_tokens(text)
-        )
-
-    def _cached(self, cache: OrderedDict, text: str, compute: Callable[[], Any]) -> Any:
-        """The last 512 queries' embeddings; computed outside the lock."""
-        with self._lock:
-            cached = cache.get(text)
-            if cached is not None:
-                cache.move_to_end(text)
-                return cached
-        value = compute()
-        with self._lock:
-            cache[text] = value
-            if len(cache) > 512:
-                cache.popitem(last=False)
-        return value
+        return self.queries.tokens(text)
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (so timings measure the model, not the cache)."""
-        with self._lock:
-            self._query_vectors.clear()
-            self._query_tokens.clear()
+        self.queries.clear()
 
     def _exact(
         self,
