@@ -168,6 +168,38 @@ def test_unreachable_milvus_is_one_clear_message(tmp_path, milvus_lite) -> None:
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_a_lite_engine_that_does_not_answer_is_started_once_more(tmp_path, monkeypatch) -> None:
+    from pymilvus.exceptions import MilvusException
+
+    import index.backends.milvus_client as milvus_client
+
+    calls: list[str] = []
+
+    def connecting(failures: int):  # a client that fails its first `failures` connections
+        def client(uri: str, token: str) -> str:
+            calls.append("connect")
+            if calls.count("connect") <= failures:
+                raise MilvusException(message="Fail connecting to server on unix:/tmp/x.sock")
+            return "client"
+
+        return client
+
+    monkeypatch.setattr(milvus_client, "_release_lite", lambda path: calls.append("release"))
+    lite = Settings(milvus_uri=str(tmp_path / "milvus.db"))
+    monkeypatch.setattr(milvus_client, "_client", connecting(failures=1))
+    assert connect(lite) == "client"
+    assert calls == ["connect", "release", "connect"]
+    calls.clear()
+    monkeypatch.setattr(milvus_client, "_client", connecting(failures=2))
+    with pytest.raises(BackendUnavailable, match="could not be reached"):
+        connect(lite)
+    assert calls == ["connect", "release", "connect"]
+    calls.clear()  # a Milvus server, not Lite: said unreachable at once
+    with pytest.raises(BackendUnavailable, match="could not be reached"):
+        connect(Settings(milvus_uri="http://127.0.0.1:9"))
+    assert calls == ["connect"]
+
+
 def test_missing_pymilvus_says_how_to_install(tmp_path, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pymilvus", None)
     settings = fixture_settings(tmp_path).with_(backend="milvus")

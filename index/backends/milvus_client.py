@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ import numpy as np
 from index.backends import BackendUnavailable, RowFilter
 from index.results import Filters
 from ingest.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -110,7 +113,7 @@ def connect(settings: Settings) -> Any:
     """A MilvusClient for the configured URI (Milvus Lite starts its engine here)."""
     uri = settings.milvus_address
     try:
-        from pymilvus import MilvusClient
+        import pymilvus  # noqa: F401
         from pymilvus.exceptions import MilvusException
     except ImportError as exc:
         raise BackendUnavailable(
@@ -124,12 +127,35 @@ def connect(settings: Settings) -> Any:
         if lite_in_use(Path(uri)):
             raise unavailable(uri, "open the file", RuntimeError("in use"))
     try:
-        with warnings.catch_warnings():
-            # milvus-lite 2.5.1 imports pkg_resources, which warns on every start.
-            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-            return MilvusClient(uri=uri, token=settings.milvus_token, timeout=CONNECT_TIMEOUT)
+        return _client(uri, settings.milvus_token)
+    except MilvusException as exc:
+        if not is_lite(uri):
+            raise unavailable(uri, "be reached", exc) from exc
+        # An engine that died after starting (its socket never appeared) is
+        # stopped and started once more before the backend is said unreachable.
+        logger.warning("Milvus Lite did not answer for %s; starting it again", uri)
+        _release_lite(Path(uri))
+    try:
+        return _client(uri, settings.milvus_token)
     except MilvusException as exc:
         raise unavailable(uri, "be reached", exc) from exc
+
+
+def _client(uri: str, token: str) -> Any:
+    from pymilvus import MilvusClient
+
+    with warnings.catch_warnings():
+        # milvus-lite 2.5.1 imports pkg_resources, which warns on every start.
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        return MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT)
+
+
+def _release_lite(path: Path) -> None:
+    """Stop this process's Milvus Lite engine for the file, if it started one."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+        from milvus_lite.server_manager import server_manager_instance
+    server_manager_instance.release_server(str(path))
 
 
 def quote(value: str) -> str:
