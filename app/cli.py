@@ -238,13 +238,23 @@ def similar_command(settings: Settings, passage_id: str, k: int, as_json: bool) 
     help="Comma-separated: keyword, dense, hybrid.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--against",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DATA_DIR",
+    help="Also run the questions on the index in DATA_DIR (say, one built before a change) "
+    "and print, question by question, how each metric moved, with its standard error.",
+)
 @click.pass_obj
 def eval_command(settings: Settings, questions_path: Path, split: str, methods: str,
-                 as_json: bool) -> None:  # fmt: skip
+                 as_json: bool, against: Path | None) -> None:  # fmt: skip
     """Print hit@1/5/10 and MRR@10 per method, question type and split."""
     from app.commands.search import run_eval
 
-    run_eval(settings, questions_path, split, [m.strip() for m in methods.split(",")], as_json)
+    run_eval(
+        settings, questions_path, split, [m.strip() for m in methods.split(",")], as_json, against
+    )
 
 
 # --- serve (the web app) ------------------------------------------------------

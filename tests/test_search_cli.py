@@ -146,7 +146,7 @@ def test_index_command_missing_path(tmp_path) -> None:
     assert result.exit_code == 1 and "Not found" in result.output
 
 
-def test_eval_prints_the_metrics_table(data_dir, tmp_path) -> None:
+def write_questions(tmp_path: Path) -> Path:
     questions = tmp_path / "q.jsonl"
     rows = [
         {"id": "q-001", "doc": "001_studie.txt", "type": "advisor", "lang": "nl",
@@ -157,6 +157,11 @@ def test_eval_prints_the_metrics_table(data_dir, tmp_path) -> None:
          "quotes": ["elke geinvesteerde euro in praktijkgericht onderwijs"], "split": "heldout"},
     ]  # fmt: skip
     questions.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
+    return questions
+
+
+def test_eval_prints_the_metrics_table(data_dir, tmp_path) -> None:
+    questions = write_questions(tmp_path)
     result = run(data_dir, "eval", "--questions", str(questions))
     assert result.exit_code == 0, result.output
     for word in (
@@ -171,6 +176,22 @@ def test_eval_prints_the_metrics_table(data_dir, tmp_path) -> None:
         assert word in result.output
     result = run(data_dir, "eval", "--questions", str(questions), "--methods", "fuzzy")
     assert result.exit_code == 1 and "choose from" in result.output
+
+
+def test_eval_against_another_index_prints_paired_changes(data_dir, tmp_path) -> None:
+    questions = write_questions(tmp_path)
+    args = ["eval", "--questions", str(questions), "--methods", "hybrid"]
+    result = run(data_dir, *args, "--against", str(data_dir))
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.startswith("all ")]
+    assert [row[1] for row in rows] == ["MRR@10", "hit@5", "short"]
+    # The same index on both sides: every change is zero, no question rose or fell.
+    assert all(row[-4:] == ["+0.000", "0.000", "0", "0"] for row in rows)
+    as_json = json.loads(run(data_dir, *args, "--against", str(data_dir), "--json").output)
+    assert {d["metric"] for d in as_json["hybrid"]} == {"MRR@10", "hit@5", "short answer"}
+    missing = run(data_dir, *args, "--against", str(tmp_path / "nowhere"))
+    assert missing.exit_code != 0 and "No data folder" in missing.output
+    assert "Traceback" not in missing.output
 
 
 def test_every_user_error_ends_as_one_line_without_a_traceback(tmp_path: Path) -> None:

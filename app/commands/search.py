@@ -11,12 +11,16 @@ import statistics
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from app.commands.common import open_searcher, read_lines
 from index.results import Filters, Hit, QueryError, SearchResponse
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from index.evaluate import Evaluation, Question
 
 MARK_OPEN, MARK_CLOSE = "»", "«"
 
@@ -182,7 +186,12 @@ def render(response: SearchResponse) -> str:
 
 
 def run_eval(
-    settings: Settings, questions_path: Path, split: str, methods: list[str], as_json: bool
+    settings: Settings,
+    questions_path: Path,
+    split: str,
+    methods: list[str],
+    as_json: bool,
+    against: Path | None = None,
 ) -> None:
     from index.evaluate import METHODS, evaluate, load_questions
 
@@ -199,8 +208,13 @@ def run_eval(
         raise click.ClickException(str(exc)) from exc
     if not questions:
         raise click.ClickException(f"No questions in {questions_path} for split {split!r}.")
+    if against is not None and not against.is_dir():
+        raise click.ClickException(f"No data folder at {against} to compare with.")
     searcher = open_searcher(settings)
     result = evaluate(searcher, questions, methods)
+    if against is not None:
+        _print_comparison(settings, against, questions, methods, result, as_json)
+        return
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return
@@ -219,3 +233,32 @@ def run_eval(
             f"answers {method:<8} gold quote marked {rates['in_marked']:.0%}, in the short "
             f"answer {rates['in_short_answer']:.0%} (of {rates['found']} found)"
         )
+
+
+def _print_comparison(
+    settings: Settings,
+    against: Path,
+    questions: list[Question],
+    methods: list[str],
+    result: Evaluation,
+    as_json: bool,
+) -> None:
+    """This data folder's figures against another's, paired per question (index/compare.py)."""
+    from dataclasses import asdict
+
+    from index.compare import compare, table
+    from index.evaluate import evaluate
+
+    other = evaluate(open_searcher(settings.with_(data_dir=against)), questions, methods)
+    per_method = {method: compare(other, result, questions, method) for method in methods}
+    if as_json:
+        click.echo(
+            json.dumps({m: [asdict(d) for d in diffs] for m, diffs in per_method.items()}, indent=2)
+        )
+        return
+    click.echo(
+        f"{len(questions)} questions; before: the index in {against}, "
+        f"after: the index in {settings.data_dir}"
+    )
+    for method, diffs in per_method.items():
+        click.echo(f"\n{method}\n{table(diffs)}")
